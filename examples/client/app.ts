@@ -1,0 +1,173 @@
+/**
+ * The example client: a classic "Login with Latchkey" web app.
+ *
+ * It talks to Latchkey over HTTP only, like any third-party app would: the authorization code flow
+ * with PKCE S256 and state, as a confidential client (client_secret_basic), with its tokens kept in
+ * a server-side session. Nothing here imports Latchkey's own code.
+ */
+
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { callbackHandler } from './callback.js';
+import {
+  type ClientContext,
+  csrfMatches,
+  endSession,
+  loadSession,
+  providerErrorPage,
+  sendError,
+  sendPage,
+  startSession,
+} from './context.js';
+import { createOAuthClient, ProviderError } from './oauth.js';
+import { homePage, STYLESHEET } from './pages.js';
+import { profileHandler } from './profile.js';
+import { createSessionStore } from './session-store.js';
+
+export interface ExampleClientOptions {
+  /** Latchkey's issuer URL, e.g. http://localhost:9000 (no trailing slash). */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** This app's public URL, e.g. http://localhost:5000; the redirect URI is baseUrl + '/callback'. */
+  baseUrl: string;
+  /** The protected API, e.g. http://localhost:9000/api/me. */
+  apiUrl: string;
+  /** SQLite file for server-side sessions, or ':memory:'. */
+  sessionDbPath: string;
+  /** When omitted no scope parameter is sent, and Latchkey applies the client's default scope. */
+  scope?: string;
+  logger?: boolean;
+  /** Clock in epoch ms, for tests of token and session expiry. */
+  now?: () => number;
+}
+
+// A login left unfinished this long (e.g. an abandoned consent page) can no longer complete.
+const LOGIN_TTL_MS = 10 * 60 * 1000;
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': "default-src 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  // The callback URL carries the authorization code; it must not leak through a Referer header.
+  'referrer-policy': 'no-referrer',
+};
+
+// The callback URL carries the authorization code and the state: they must never reach a log.
+const LOGGER = {
+  serializers: {
+    req: (request: FastifyRequest) => ({
+      method: request.method,
+      url: request.url.replace(/([?&](?:code|state)=)[^&]*/g, '$1[redacted]'),
+      remoteAddress: request.ip,
+    }),
+  },
+};
+
+/** Builds the app, not yet listening: the caller calls listen(). */
+export async function createExampleClient(options: ExampleClientOptions): Promise<FastifyInstance> {
+  const now = options.now ?? Date.now;
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const redirectUri = new URL(`${baseUrl}/callback`).href;
+  const sessions = createSessionStore({ path: options.sessionDbPath, now });
+  const context: ClientContext = {
+    issuer: options.issuer,
+    apiUrl: options.apiUrl,
+    redirectUri,
+    secureCookies: new URL(baseUrl).protocol === 'https:',
+    sessions,
+    now,
+    oauth: createOAuthClient({
+      issuer: options.issuer,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      redirectUri,
+      scope: options.scope,
+      now,
+    }),
+  };
+
+  const app = Fastify({ logger: options.logger ? LOGGER : false });
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  app.addHook('onClose', async () => sessions.close());
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    // Pages show tokens' results and per-session CSRF tokens; no cache may keep them.
+    if (request.url !== '/style.css') reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.setNotFoundHandler((_request, reply) =>
+    sendError(reply, 404, { title: 'Not found', message: 'There is no page at this address.' }),
+  );
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Fastify's own 4xx (unsupported media type, malformed body …) are the client's mistake.
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'unexpected error');
+    return sendError(reply, status, {
+      title: status === 500 ? 'Something went wrong' : 'Bad request',
+      message: status === 500 ? 'The example app hit an unexpected error.' : 'The request could not be read.',
+    });
+  });
+
+  // No icon: an empty answer instead of a 404 in every browser console.
+  app.get('/favicon.ico', (_request, reply) => reply.code(204).send());
+
+  app.get('/style.css', (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
+  );
+
+  app.get('/', (request, reply) => {
+    const session = loadSession(context, request);
+    const csrf = session?.data.tokens ? session.data.csrf : undefined;
+    return sendPage(reply, 200, homePage({ issuer: options.issuer, csrf }));
+  });
+
+  app.get('/login', async (request, reply) => {
+    let login: Awaited<ReturnType<typeof context.oauth.beginLogin>>;
+    try {
+      login = await context.oauth.beginLogin();
+    } catch (error) {
+      if (error instanceof ProviderError) return providerErrorPage(reply, error);
+      throw error;
+    }
+    // The verifier and state stay server-side; only the challenge travels in the URL.
+    const session = loadSession(context, request) ?? startSession(context, reply);
+    session.data.login = {
+      state: login.state,
+      codeVerifier: login.codeVerifier,
+      expiresAt: now() + LOGIN_TTL_MS,
+    };
+    sessions.save(session);
+    return reply.redirect(login.url.href);
+  });
+
+  app.get('/callback', callbackHandler(context));
+  app.get('/profile', profileHandler(context));
+
+  app.post('/logout', async (request, reply) => {
+    const session = loadSession(context, request);
+    if (session) {
+      const body: unknown = request.body;
+      const submitted =
+        typeof body === 'object' && body !== null ? (body as Record<string, unknown>).csrf : undefined;
+      if (!csrfMatches(session, submitted)) {
+        return sendError(reply, 403, {
+          title: 'Log out failed',
+          message: 'The form was not sent from this app (its CSRF token is missing or wrong).',
+        });
+      }
+      const token = session.data.tokens?.refreshToken ?? session.data.tokens?.accessToken;
+      if (token) await context.oauth.revoke(token);
+    }
+    endSession(context, reply, session);
+    // 303: the browser follows a POST's redirect with a GET.
+    return reply.redirect('/', 303);
+  });
+
+  return app;
+}

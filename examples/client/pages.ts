@@ -1,0 +1,155 @@
+/**
+ * The example client's HTML.
+ *
+ * Everything interpolated with the `html` tag is escaped unless it is already SafeHtml, so an
+ * error_description or an API value chosen by someone else can never inject markup. Pages carry no
+ * inline script or style: the app sends `Content-Security-Policy: default-src 'self'`.
+ */
+
+class SafeHtml {
+  readonly #markup: string;
+
+  constructor(markup: string) {
+    this.#markup = markup;
+  }
+
+  toString(): string {
+    return this.#markup;
+  }
+}
+
+export type { SafeHtml };
+
+type HtmlValue = string | number | SafeHtml | null | undefined | false | readonly HtmlValue[];
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes for element content and quoted attribute values, the only contexts used here. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
+}
+
+function render(value: HtmlValue): string {
+  if (value === null || value === undefined || value === false) return '';
+  if (value instanceof SafeHtml) return value.toString();
+  if (Array.isArray(value)) return value.map(render).join('');
+  return escapeHtml(String(value));
+}
+
+/** Tagged template: literal parts are trusted markup, every interpolated value is escaped. */
+export function html(strings: TemplateStringsArray, ...values: readonly HtmlValue[]): SafeHtml {
+  let out = strings[0] ?? '';
+  for (let i = 0; i < values.length; i++) {
+    out += render(values[i]) + (strings[i + 1] ?? '');
+  }
+  return new SafeHtml(out);
+}
+
+function layout(title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${title} · Example app</title>
+<link rel="stylesheet" href="/style.css">
+</head>
+<body>
+<header><a href="/">Example app</a> <span class="muted">a Latchkey client</span></header>
+<main>
+${body}
+</main>
+</body>
+</html>
+`.toString();
+}
+
+function logoutForm(csrf: string): SafeHtml {
+  return html`<form method="post" action="/logout">
+<input type="hidden" name="csrf" value="${csrf}">
+<button type="submit" class="secondary">Log out</button>
+</form>`;
+}
+
+export interface HomeView {
+  issuer: string;
+  /** Present when the visitor is signed in. */
+  csrf?: string;
+}
+
+export function homePage(view: HomeView): string {
+  const body = view.csrf
+    ? html`<h1>You are signed in</h1>
+<p>This app holds an access token from Latchkey in its server-side session.</p>
+<p><a class="button" href="/profile">View your profile</a></p>
+${logoutForm(view.csrf)}`
+    : html`<h1>Welcome</h1>
+<p>This app signs you in with your account at <code>${view.issuer}</code>.</p>
+<p><a class="button" href="/login">Login with Latchkey</a></p>`;
+  return layout('Home', body);
+}
+
+export interface ProfileView {
+  /** The API's answer, already pretty-printed. */
+  json: string;
+  apiUrl: string;
+  scope?: string;
+  csrf: string;
+}
+
+export function profilePage(view: ProfileView): string {
+  return layout(
+    'Profile',
+    html`<h1>Your profile</h1>
+<p>The protected API at <code>${view.apiUrl}</code> answered:</p>
+<pre>${view.json}</pre>
+${view.scope ? html`<p class="muted">Granted scope: <code>${view.scope}</code></p>` : ''}
+<p><a href="/">Home</a></p>
+${logoutForm(view.csrf)}`,
+  );
+}
+
+export interface ErrorView {
+  title: string;
+  message: string;
+  /** Label and value pairs, e.g. the OAuth error code and description. */
+  details?: ReadonlyArray<readonly [string, string | undefined]>;
+  /** Offer a fresh login, for errors a new attempt can fix. */
+  retry?: boolean;
+}
+
+export function errorPage(view: ErrorView): string {
+  const details = (view.details ?? []).filter(([, value]) => value !== undefined && value !== '');
+  return layout(
+    view.title,
+    html`<h1>${view.title}</h1>
+<p>${view.message}</p>
+${
+  details.length > 0
+    ? html`<dl>${details.map(([label, value]) => html`<dt>${label}</dt><dd><code>${value}</code></dd>`)}</dl>`
+    : ''
+}
+<p>${view.retry ? html`<a class="button" href="/login">Try again</a> ` : ''}<a href="/">Home</a></p>`,
+  );
+}
+
+export const STYLESHEET = `:root { font-family: system-ui, sans-serif; line-height: 1.5; }
+body { max-width: 42rem; margin: 0 auto; padding: 1rem; }
+header { display: flex; gap: 0.75rem; align-items: baseline; border-bottom: 1px solid #8884; padding-bottom: 0.5rem; }
+header a { font-weight: 600; text-decoration: none; color: inherit; }
+.muted { color: #595959; font-size: 0.9em; } /* 7:1 on white (WCAG AA needs 4.5:1) */
+pre { background: #8881; border: 1px solid #8884; border-radius: 6px; padding: 0.75rem; overflow-x: auto; }
+code { font-size: 0.95em; }
+dt { font-weight: 600; }
+dd { margin: 0 0 0.5rem 0; overflow-wrap: anywhere; }
+.button, button { display: inline-block; padding: 0.5rem 1rem; border-radius: 6px; border: 1px solid #2563eb;
+  background: #2563eb; color: #fff; text-decoration: none; font: inherit; cursor: pointer; margin: 0 0.5rem 0.5rem 0; }
+button.secondary { background: transparent; color: inherit; border-color: #8886; }
+`;

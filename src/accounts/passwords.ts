@@ -1,0 +1,36 @@
+/**
+ * User passwords: argon2id (OWASP's first choice) with OWASP's minimum parameters
+ * (19 MiB, 2 passes, 1 lane). Slow hashing belongs here and only here.
+ */
+import { hash, verify } from '@node-rs/argon2';
+
+const PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+// Algorithm.Argon2id is a const enum in @node-rs/argon2; its value is 2.
+const ARGON2ID = 2;
+
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 1024;
+
+export async function hashPassword(password: string): Promise<string> {
+  return hash(password, { ...PARAMS, algorithm: ARGON2ID });
+}
+
+/** A fixed hash to verify against when the account does not exist, so timing does not tell. */
+let dummyHash: Promise<string> | undefined;
+
+function dummy(): Promise<string> {
+  if (!dummyHash) dummyHash = hashPassword('latchkey-dummy-password');
+  return dummyHash;
+}
+
+export async function verifyPassword(storedHash: string | null, password: string): Promise<boolean> {
+  const target = storedHash ?? (await dummy());
+  try {
+    const ok = await verify(target, password);
+    return storedHash !== null && ok;
+  } catch {
+    // A malformed stored hash is a failed login, not a crash.
+    return false;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The one place an error becomes a response: RFC 6749 §5.2 JSON, an RFC 6749 §4.1.2.1 redirect
+ * back to the client, or an error page for people.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { type ErrorView, renderErrorPage, STYLESHEET_PATH } from '../pages/index.js';
+import { isOAuthError, OAuthError } from '../protocol/errors.js';
+import { errorResponseUrl } from '../protocol/rfc6749/authorize.js';
+import { pageCsp } from './security-headers.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** How errors on this route are shown: JSON (APIs) or an HTML page (people). */
+    errorFormat?: 'json' | 'page';
+  }
+}
+
+export interface RespondContext {
+  issuer: string;
+  providerName: string;
+}
+
+export function chrome(ctx: RespondContext) {
+  return { providerName: ctx.providerName, stylesheetHref: STYLESHEET_PATH };
+}
+
+export function sendPage(
+  reply: FastifyReply,
+  html: string,
+  status = 200,
+  formTargets: string[] = [],
+): FastifyReply {
+  return reply
+    .code(status)
+    .header('Content-Type', 'text/html; charset=utf-8')
+    .header('Cache-Control', 'no-store')
+    .header('Content-Security-Policy', pageCsp(formTargets))
+    .send(html);
+}
+
+/** RFC 6749 §5.1/§5.2: token responses and errors must not be cached. */
+export function sendJson(reply: FastifyReply, body: unknown, status = 200): FastifyReply {
+  return reply.code(status).header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(body);
+}
+
+/** Fastify's own errors (bad JSON, body too large, unknown content type) as OAuth errors. */
+export function toOAuthError(error: unknown): OAuthError {
+  if (isOAuthError(error)) return error;
+  const fastifyError = error as Partial<FastifyError>;
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new OAuthError('invalid_request', 'The request body is too large', { status: 413 });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      // RFC 6749 §5.2: errors are 400 unless a status is specified.
+      return new OAuthError('invalid_request', 'Unsupported content type');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new OAuthError('invalid_request', 'The request body is malformed');
+    case 'FST_ERR_BAD_URL':
+      return new OAuthError('invalid_request', 'The address is malformed');
+  }
+  if (
+    fastifyError.statusCode !== undefined &&
+    fastifyError.statusCode >= 400 &&
+    fastifyError.statusCode < 500
+  ) {
+    return new OAuthError('invalid_request', 'The request is malformed', { status: fastifyError.statusCode });
+  }
+  return new OAuthError('server_error', 'The server could not complete the request', {
+    status: 500,
+    cause: error,
+  });
+}
+
+const PAGE_TITLES: Partial<Record<string, string>> = {
+  invalid_client: 'This app is not registered',
+  invalid_request: 'This request is not valid',
+  not_found: 'Page not found',
+  too_many_requests: 'Too many attempts',
+  server_error: 'Something went wrong',
+  temporarily_unavailable: 'Temporarily unavailable',
+};
+
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  raw: unknown,
+  ctx: RespondContext,
+): FastifyReply {
+  const error = toOAuthError(raw);
+  if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
+  else request.log.info({ code: error.code, detail: error.detail }, 'request refused');
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  if (error.redirect) {
+    // RFC 6749 §4.1.2.1: the client and redirect URI were verified, so the error goes back there.
+    const status = request.method === 'GET' ? 302 : 303;
+    return reply.header('Cache-Control', 'no-store').redirect(errorResponseUrl(error, ctx.issuer), status);
+  }
+  if (request.routeOptions.config?.errorFormat === 'page') {
+    const view: ErrorView = {
+      ...chrome(ctx),
+      title: PAGE_TITLES[error.code] ?? 'This request could not be completed',
+      message:
+        error.status >= 500
+          ? 'Please try again in a moment.'
+          : (error.description ?? 'The request could not be completed.'),
+      code: error.code,
+      status: error.status,
+    };
+    return sendPage(reply, renderErrorPage(view), error.status);
+  }
+  return sendJson(reply, error.toJSON(), error.status);
+}

@@ -1,0 +1,92 @@
+/**
+ * Latchkey's public API: create an authorization server, configure it, and the error type.
+ * Everything not exported here is internal.
+ */
+import type { FastifyInstance } from 'fastify';
+import { parseConfig } from './config/load.js';
+import type { Config, ConfigInput } from './config/schema.js';
+import { buildApp } from './http/app.js';
+import { type Clock, systemClock } from './protocol/clock.js';
+import type { Client } from './protocol/types.js';
+import {
+  type ClientRegistration,
+  type RegisteredClient,
+  registerClient,
+  rotateClientSecret,
+} from './services/clients.js';
+import type { ServiceDeps } from './services/deps.js';
+import { purgeExpired, schedulePurge } from './services/housekeeping.js';
+import { createUser, ensureAdminUser } from './services/users.js';
+import { openStore } from './store/kysely/index.js';
+import type { PurgeCounts, Store } from './store/ports.js';
+
+export { ConfigError, loadConfig } from './config/load.js';
+export type { Config, ConfigInput } from './config/schema.js';
+export { type Clock, systemClock } from './protocol/clock.js';
+export { OAuthError, type OAuthErrorCode } from './protocol/errors.js';
+export type { Client, User } from './protocol/types.js';
+export type { ClientRegistration, RegisteredClient } from './services/clients.js';
+
+export interface AuthServerOptions {
+  /** A full Config (from loadConfig) or partial input validated here with the defaults. */
+  config?: Config | ConfigInput;
+  /** Injected time, for tests. */
+  clock?: Clock;
+  /** Fastify/pino logger setting; by default logs at config.logLevel. */
+  logger?: boolean | Record<string, unknown>;
+}
+
+export interface AuthServer {
+  /** The Fastify app (not yet listening). */
+  app: FastifyInstance;
+  config: Config;
+  store: Store;
+  /** Starts listening on config.host:config.port; returns the bound address. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+  registerClient(registration: ClientRegistration): Promise<RegisteredClient>;
+  findClient(clientId: string): Promise<Client | null>;
+  /** A new secret for a confidential client, returned once; the old one stops working. */
+  rotateClientSecret(clientId: string): Promise<string>;
+  createUser(input: { username: string; password: string }): ReturnType<typeof createUser>;
+  /** Deletes expired codes, tokens, sessions and interactions now (the server also does it on a timer). */
+  purgeExpired(): Promise<PurgeCounts>;
+  /** Creates the admin account if there are no users; see services/users.ts. */
+  ensureAdminUser(): ReturnType<typeof ensureAdminUser>;
+}
+
+/** Opens the store (running migrations) and builds the HTTP app. */
+export async function createAuthServer(options: AuthServerOptions = {}): Promise<AuthServer> {
+  const config = Object.isFrozen(options.config)
+    ? (options.config as Config)
+    : parseConfig(options.config ?? {});
+  const { store } = await openStore(config.databaseUrl);
+  const deps: ServiceDeps = { store, clock: options.clock ?? systemClock, config };
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(deps, { logger: options.logger });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const purging = schedulePurge(deps, config.housekeeping.purgeInterval, (error) =>
+    app.log.error({ err: error }, 'purging expired rows failed'),
+  );
+  return {
+    app,
+    config,
+    store,
+    listen: () => app.listen({ host: config.host, port: config.port }),
+    async close() {
+      purging.stop();
+      await app.close();
+      await store.close();
+    },
+    purgeExpired: () => purgeExpired(deps),
+    registerClient: (registration) => registerClient(deps, registration),
+    findClient: (clientId) => store.clients.findById(clientId),
+    rotateClientSecret: (clientId) => rotateClientSecret(deps, clientId),
+    createUser: (input) => createUser(deps, input),
+    ensureAdminUser: () => ensureAdminUser(deps),
+  };
+}

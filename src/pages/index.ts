@@ -1,0 +1,20 @@
+/** The built-in pages: pure functions from view data to an HTML document. */
+
+export { renderConsentPage } from './consent.js';
+export { renderErrorPage } from './error.js';
+export { CSRF_FIELD } from './forms.js';
+export { type HtmlValue, html, raw, type SafeHtml, safeHttpUrl } from './html.js';
+export { renderLayout } from './layout.js';
+export { renderLoggedOutPage } from './logged-out.js';
+export { renderLoginPage } from './login.js';
+export { renderSignedInPage } from './signed-in.js';
+export { STYLESHEET, STYLESHEET_PATH } from './stylesheet.js';
+export type {
+  ConsentView,
+  ErrorView,
+  LoggedOutView,
+  LoginView,
+  PageChrome,
+  ScopeView,
+  SignedInView,
+} from './view-data.js';

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { renderSignedInPage } from './signed-in.js';
+import type { SignedInView } from './view-data.js';
+
+function view(overrides: Partial<SignedInView> = {}): SignedInView {
+  return {
+    providerName: 'Latchkey',
+    stylesheetHref: '/assets/latchkey.css',
+    username: 'alice',
+    csrfToken: 'csrf-token-value',
+    logoutAction: '/logout',
+    ...overrides,
+  };
+}
+
+describe('renderSignedInPage', () => {
+  it('names the user and offers a sign-out form', () => {
+    const page = renderSignedInPage(view());
+    expect(page).toContain('You are signed in as <strong>alice</strong>');
+    expect(page).toContain('<form method="post" action="/logout"');
+    expect(page).toContain('<input type="hidden" name="csrf_token" value="csrf-token-value">');
+    expect(page).toMatch(/<button type="submit"[^>]*>Sign out<\/button>/);
+  });
+
+  it('escapes a hostile user name', () => {
+    const page = renderSignedInPage(view({ username: `"'><script>alert(1)</script>` }));
+    expect(page).not.toContain('<script');
+    expect(page).toContain('<strong>&quot;&#39;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</strong>');
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * The plain data each page is rendered from. Pages are pure functions of these (no I/O), so a
+ * host application can render its own pages from the same data later (issue 8).
+ */
+
+/** Common to every page. */
+export interface PageChrome {
+  /** The provider's display name, e.g. "Latchkey". */
+  providerName: string;
+  /** URL path of the stylesheet, e.g. "/assets/latchkey.css". */
+  stylesheetHref: string;
+}
+
+export interface LoginView extends PageChrome {
+  /** Where the form posts to (already includes any interaction id). */
+  action: string;
+  csrfToken: string;
+  /** Pre-filled user name after a failed attempt. */
+  username: string;
+  /** A generic failure message ("Incorrect user name or password."), never which part was wrong. */
+  error: string | null;
+  /** The client the user is signing in to, when the login is part of an authorization. */
+  clientName: string | null;
+}
+
+export interface ScopeView {
+  name: string;
+  /** Human description, e.g. "Read your profile". */
+  description: string;
+}
+
+export interface ConsentView extends PageChrome {
+  action: string;
+  csrfToken: string;
+  clientName: string;
+  /** The client's home page, shown as a link when set. Only http(s) URLs reach here. */
+  clientUri: string | null;
+  /** The redirect target's origin, shown so the user sees where they will be sent. */
+  redirectOrigin: string;
+  scopes: ScopeView[];
+  username: string;
+  /** Form action for "Not you? Sign out". */
+  logoutAction: string;
+}
+
+export interface ErrorView extends PageChrome {
+  /** Short title, e.g. "This sign-in link is not valid". */
+  title: string;
+  /** One or two sentences for the user. */
+  message: string;
+  /** The OAuth error code, shown small for support. */
+  code: string | null;
+  /** HTTP status the page is served with (informational on the page). */
+  status: number;
+}
+
+export interface LoggedOutView extends PageChrome {
+  message: string;
+}
+
+/** A page with a signed-in user but no authorization in progress. */
+export interface SignedInView extends PageChrome {
+  username: string;
+  csrfToken: string;
+  logoutAction: string;
+}

@@ -1,0 +1,43 @@
+/**
+ * RFC 6749 §3.2 Token Endpoint, §5.1 Successful Response.
+ */
+import { OAuthError } from '../errors.js';
+import { requireParam } from '../params.js';
+import type { Client, GrantType } from '../types.js';
+
+export const SUPPORTED_GRANT_TYPES: readonly GrantType[] = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+];
+
+/** §4.1.3 / §5.2: unknown grant types are unsupported_grant_type; ones the client lacks are unauthorized_client. */
+export function checkGrantType(params: Record<string, string>, client: Client): GrantType {
+  const grantType = requireParam(params, 'grant_type');
+  if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(grantType)) {
+    throw new OAuthError('unsupported_grant_type', 'This grant_type is not supported');
+  }
+  if (!client.grantTypes.includes(grantType as GrantType)) {
+    throw new OAuthError('unauthorized_client', `The client may not use the ${grantType} grant`);
+  }
+  return grantType as GrantType;
+}
+
+export interface IssuedTokens {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string | null;
+  scope: string[];
+}
+
+/** §5.1 response body (wire names). */
+export function tokenResponse(tokens: IssuedTokens): Record<string, string | number> {
+  const body: Record<string, string | number> = {
+    access_token: tokens.accessToken,
+    token_type: 'Bearer',
+    expires_in: tokens.expiresIn,
+    scope: tokens.scope.join(' '),
+  };
+  if (tokens.refreshToken) body.refresh_token = tokens.refreshToken;
+  return body;
+}

@@ -1,0 +1,35 @@
+/**
+ * RFC 8414 Authorization Server Metadata, served at /.well-known/oauth-authorization-server.
+ * Every value is derived from what this server actually does.
+ */
+import { SUPPORTED_GRANT_TYPES } from './rfc6749/token.js';
+
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+
+export interface MetadataInput {
+  issuer: string;
+  allowPlainPkce: boolean;
+}
+
+export function authorizationServerMetadata({
+  issuer,
+  allowPlainPkce,
+}: MetadataInput): Record<string, unknown> {
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/oauth/authorize`,
+    token_endpoint: `${issuer}/oauth/token`,
+    revocation_endpoint: `${issuer}/oauth/revoke`,
+    introspection_endpoint: `${issuer}/oauth/introspect`,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: [...SUPPORTED_GRANT_TYPES],
+    token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    // RFC 7662 §2.1: introspection needs real client credentials.
+    introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((m) => m !== 'none'),
+    code_challenge_methods_supported: allowPlainPkce ? ['S256', 'plain'] : ['S256'],
+    // RFC 9207 §3: the authorization response carries `iss`.
+    authorization_response_iss_parameter_supported: true,
+  };
+}

@@ -1,0 +1,22 @@
+/** The introspection endpoint's use case (RFC 7662). */
+import { digest } from '../crypto/digest.js';
+import { type RawParams, singleParams } from '../protocol/params.js';
+import {
+  checkIntrospectionCaller,
+  introspectionResponse,
+  introspectionToken,
+} from '../protocol/rfc7662-introspection.js';
+import { authenticateRequestClient } from './client-authentication.js';
+import type { ServiceDeps } from './deps.js';
+
+export async function introspect(
+  deps: ServiceDeps,
+  input: { authorization: string | string[] | undefined; body: RawParams },
+): Promise<Record<string, unknown>> {
+  const params = singleParams(input.body);
+  const client = await authenticateRequestClient(deps, input.authorization, params);
+  checkIntrospectionCaller(client);
+  const token = introspectionToken(params);
+  const record = token.length > 512 ? null : await deps.store.tokens.findWithUser(digest(token));
+  return introspectionResponse(record, client, { now: deps.clock.now(), issuer: deps.config.issuer });
+}

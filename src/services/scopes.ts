@@ -1,0 +1,13 @@
+/** Human descriptions of scopes, for the consent page. */
+const DESCRIPTIONS: Record<string, string> = {
+  openid: 'Confirm your identity',
+  profile: 'Read your basic profile (user name and id)',
+  email: 'See your email address',
+  address: 'See your postal address',
+  phone: 'See your phone number',
+  offline_access: 'Keep access while you are away',
+};
+
+export function describeScope(name: string): { name: string; description: string } {
+  return { name, description: DESCRIPTIONS[name] ?? `Use the “${name}” permission` };
+}

@@ -1,0 +1,167 @@
+/**
+ * Interactions, grants, authorization codes and tokens. The atomic rules of RFC 6749 live here as
+ * single statements or transactions (DESIGN.md rule 8):
+ * - a code is consumed by a conditional UPDATE, and the tokens it yields commit with it;
+ * - a refresh token is rotated the same way;
+ * - revoking a grant revokes every token issued from it.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Grants, InteractionRecord, Interactions, TokenRecord, Tokens } from '../ports.js';
+import { fromCode, fromToken, joinScope, toCode, toToken } from './mappers.js';
+import type { Database } from './schema.js';
+
+export function interactionsRepository(db: Kysely<Database>): Interactions {
+  const toRecord = (row: Database['interactions']): InteractionRecord => ({
+    id: row.id,
+    request: JSON.parse(row.request) as InteractionRecord['request'],
+    browserDigest: row.browser_digest,
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+  });
+  return {
+    async create(i) {
+      await db
+        .insertInto('interactions')
+        .values({
+          id: i.id,
+          request: JSON.stringify(i.request),
+          browser_digest: i.browserDigest,
+          created_at: i.createdAt,
+          expires_at: i.expiresAt,
+        })
+        .execute();
+    },
+    async findActive(id, now) {
+      const row = await db
+        .selectFrom('interactions')
+        .selectAll()
+        .where('id', '=', id)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return row ? toRecord(row) : null;
+    },
+    async take(id, now) {
+      const row = await db
+        .deleteFrom('interactions')
+        .where('id', '=', id)
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toRecord(row) : null;
+    },
+  };
+}
+
+async function insertTokens(trx: Transaction<Database>, tokens: TokenRecord[]): Promise<void> {
+  if (tokens.length > 0) await trx.insertInto('tokens').values(tokens.map(fromToken)).execute();
+}
+
+export function grantsRepository(db: Kysely<Database>): Grants {
+  return {
+    async createWithCode(grant, code) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('grants')
+          .values({
+            id: grant.id,
+            user_id: grant.userId,
+            client_id: grant.clientId,
+            scope: joinScope(grant.scope),
+            created_at: grant.createdAt,
+            revoked_at: grant.revokedAt,
+          })
+          .execute();
+        await trx.insertInto('authorization_codes').values(fromCode(code)).execute();
+      });
+    },
+    async findCode(codeDigest) {
+      const row = await db
+        .selectFrom('authorization_codes')
+        .selectAll()
+        .where('code_digest', '=', codeDigest)
+        .executeTakeFirst();
+      return row ? toCode(row) : null;
+    },
+    async redeemCode(codeDigest, now, tokens) {
+      return db.transaction().execute(async (trx) => {
+        const consumed = await trx
+          .updateTable('authorization_codes')
+          .set({ consumed_at: now })
+          .where('code_digest', '=', codeDigest)
+          .where('consumed_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(consumed.numUpdatedRows) !== 1) return false;
+        await insertTokens(trx, tokens);
+        return true;
+      });
+    },
+    async rotateRefreshToken(tokenDigest, now, tokens) {
+      return db.transaction().execute(async (trx) => {
+        const consumed = await trx
+          .updateTable('tokens')
+          .set({ consumed_at: now })
+          .where('token_digest', '=', tokenDigest)
+          .where('kind', '=', 'refresh')
+          .where('consumed_at', 'is', null)
+          .where('revoked_at', 'is', null)
+          .where('expires_at', '>', now)
+          .executeTakeFirst();
+        if (Number(consumed.numUpdatedRows) !== 1) return false;
+        await insertTokens(trx, tokens);
+        return true;
+      });
+    },
+    async revoke(grantId, now) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('grants')
+          .set({ revoked_at: now })
+          .where('id', '=', grantId)
+          .where('revoked_at', 'is', null)
+          .execute();
+        await trx
+          .updateTable('tokens')
+          .set({ revoked_at: now })
+          .where('grant_id', '=', grantId)
+          .where('revoked_at', 'is', null)
+          .execute();
+      });
+    },
+  };
+}
+
+export function tokensRepository(db: Kysely<Database>): Tokens {
+  return {
+    async insert(tokens) {
+      if (tokens.length > 0) await db.insertInto('tokens').values(tokens.map(fromToken)).execute();
+    },
+    async revoke(tokenDigest, now) {
+      const result = await db
+        .updateTable('tokens')
+        .set({ revoked_at: now })
+        .where('token_digest', '=', tokenDigest)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async find(tokenDigest) {
+      const row = await db
+        .selectFrom('tokens')
+        .selectAll()
+        .where('token_digest', '=', tokenDigest)
+        .executeTakeFirst();
+      return row ? toToken(row) : null;
+    },
+    async findWithUser(tokenDigest) {
+      const row = await db
+        .selectFrom('tokens')
+        .leftJoin('users', 'users.id', 'tokens.user_id')
+        .selectAll('tokens')
+        .select(['users.username as username', 'users.disabled as user_disabled'])
+        .where('tokens.token_digest', '=', tokenDigest)
+        .executeTakeFirst();
+      if (!row) return null;
+      return { ...toToken(row), username: row.username ?? null, userDisabled: row.user_disabled === 1 };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/** Deleting expired rows in small batches (one short write transaction each). */
+import type { Kysely } from 'kysely';
+import type { Housekeeping } from '../ports.js';
+import type { Database } from './schema.js';
+
+const BATCH = 500;
+
+/** Each purgeable table with its key and time column. */
+const TABLES = {
+  interactions: ['id', 'expires_at'],
+  sessions: ['id_digest', 'expires_at'],
+  authorization_codes: ['code_digest', 'expires_at'],
+  tokens: ['token_digest', 'expires_at'],
+  login_failures: ['key', 'window_start'],
+} as const satisfies Partial<Record<keyof Database, readonly [string, string]>>;
+
+async function purge(db: Kysely<Database>, table: keyof typeof TABLES, before: number): Promise<number> {
+  const [key, timeColumn] = TABLES[table];
+  // biome-ignore lint/suspicious/noExplicitAny: the table is chosen at run time from TABLES; Kysely cannot type that.
+  const q = db as Kysely<any>;
+  let total = 0;
+  for (;;) {
+    // DELETE … WHERE key IN (SELECT … LIMIT n): portable batching (SQLite lacks DELETE … LIMIT by default).
+    const result = await q
+      .deleteFrom(table)
+      .where(key, 'in', q.selectFrom(table).select(key).where(timeColumn, '<=', before).limit(BATCH))
+      .executeTakeFirst();
+    const deleted = Number(result.numDeletedRows);
+    total += deleted;
+    if (deleted < BATCH) return total;
+  }
+}
+
+export function housekeepingRepository(db: Kysely<Database>): Housekeeping {
+  return {
+    async purgeExpired(now, { codeRetention, throttleWindow }) {
+      return {
+        interactions: await purge(db, 'interactions', now),
+        sessions: await purge(db, 'sessions', now),
+        codes: await purge(db, 'authorization_codes', now - codeRetention),
+        tokens: await purge(db, 'tokens', now),
+        loginFailures: await purge(db, 'login_failures', now - throttleWindow),
+      };
+    },
+  };
+}

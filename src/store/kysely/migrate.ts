@@ -1,0 +1,29 @@
+/** Versioned migrations, compiled in (no directory scanning), run at start and by `latchkey migrate`. */
+import { type Kysely, type Migration, type MigrationResult, Migrator } from 'kysely';
+import * as initial from './migrations/0001-initial.js';
+import * as clientIntrospect from './migrations/0002-client-introspect.js';
+import * as clientLifetimes from './migrations/0003-client-token-lifetimes.js';
+import type { Database } from './schema.js';
+
+const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+  '0002-client-introspect': clientIntrospect,
+  '0003-client-token-lifetimes': clientLifetimes,
+};
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResult[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'latchkey_migrations',
+    migrationLockTableName: 'latchkey_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`Migration ${failed} failed: ${(error as Error).message ?? String(error)}`, {
+      cause: error,
+    });
+  }
+  return results ?? [];
+}

@@ -1,0 +1,121 @@
+/**
+ * Table shapes as Kysely sees them. Column names are snake_case; the mappers in this folder turn
+ * rows into camelCase domain records (DESIGN.md rule 6). Times are whole seconds since the epoch;
+ * booleans are 0/1 integers so SQLite and PostgreSQL share every query.
+ */
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  disabled: number;
+  created_at: number;
+}
+
+export interface ClientsTable {
+  client_id: string;
+  secret_digest: string | null;
+  client_name: string;
+  client_uri: string | null;
+  /** JSON array of strings. */
+  redirect_uris: string;
+  /** Space-separated. */
+  grant_types: string;
+  response_types: string;
+  scope: string;
+  token_endpoint_auth_method: string;
+  skip_consent: number;
+  require_pkce: number;
+  introspect: number;
+  access_token_ttl: number | null;
+  refresh_token_ttl: number | null;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  id_digest: string;
+  user_id: string;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface InteractionsTable {
+  id: string;
+  /** JSON of the validated authorization request. */
+  request: string;
+  /** Digest of the browser-binding value kept in a cookie: an interaction is finished only by the browser that started it. */
+  browser_digest: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface GrantsTable {
+  id: string;
+  user_id: string | null;
+  client_id: string;
+  scope: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface AuthorizationCodesTable {
+  code_digest: string;
+  grant_id: string;
+  client_id: string;
+  user_id: string;
+  /** The redirect URI the code was sent to. */
+  redirect_uri: string;
+  /** 1 when the authorization request named it, so the token request must too (RFC 6749 §4.1.3). */
+  redirect_uri_required: number;
+  scope: string;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface TokensTable {
+  token_digest: string;
+  /** 'access' or 'refresh'. */
+  kind: string;
+  grant_id: string | null;
+  client_id: string;
+  user_id: string | null;
+  scope: string;
+  created_at: number;
+  expires_at: number;
+  /** Set when a refresh token is rotated: using it again is reuse. */
+  consumed_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ConsentsTable {
+  user_id: string;
+  client_id: string;
+  scope: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LoginFailuresTable {
+  key: string;
+  failures: number;
+  window_start: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  clients: ClientsTable;
+  sessions: SessionsTable;
+  interactions: InteractionsTable;
+  grants: GrantsTable;
+  authorization_codes: AuthorizationCodesTable;
+  tokens: TokensTable;
+  consents: ConsentsTable;
+  login_failures: LoginFailuresTable;
+}
+
+export type { Generated };

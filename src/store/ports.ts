@@ -1,0 +1,199 @@
+/**
+ * The store's ports: narrow repositories shaped by the use cases that call them. Every rule that
+ * must hold under concurrency is one method here, implemented as one atomic statement or
+ * transaction (DESIGN.md rule 8): callers never read-then-write.
+ */
+import type { Client, User } from '../protocol/types.js';
+
+/** A create that would duplicate a unique key (a user name, a client_id): one atomic insert decides. */
+export class DuplicateKeyError extends Error {
+  override name = 'DuplicateKeyError';
+}
+
+export interface UserRecord extends User {
+  passwordHash: string;
+}
+
+export interface SessionRecord {
+  idDigest: string;
+  userId: string;
+  authTime: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** A validated authorization request waiting for login and consent (DESIGN.md rule 4). */
+export interface InteractionRecord {
+  id: string;
+  request: StoredAuthorizationRequest;
+  browserDigest: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface StoredAuthorizationRequest {
+  clientId: string;
+  redirectUri: string;
+  /** Whether the request named the redirect_uri; then the token request must repeat it. */
+  redirectUriSent: boolean;
+  scope: string[];
+  state: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | 'plain' | null;
+}
+
+export interface GrantRecord {
+  id: string;
+  userId: string | null;
+  clientId: string;
+  scope: string[];
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface CodeRecord {
+  codeDigest: string;
+  grantId: string;
+  clientId: string;
+  userId: string;
+  /** Where the code was sent. */
+  redirectUri: string;
+  /** Whether the authorization request named redirect_uri (then the token request must repeat it). */
+  redirectUriRequired: boolean;
+  scope: string[];
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | 'plain' | null;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export type TokenKind = 'access' | 'refresh';
+
+export interface TokenRecord {
+  tokenDigest: string;
+  kind: TokenKind;
+  grantId: string | null;
+  clientId: string;
+  userId: string | null;
+  scope: string[];
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** A token joined with its user, for the resource side. */
+export interface TokenWithUser extends TokenRecord {
+  username: string | null;
+  userDisabled: boolean;
+}
+
+export interface Users {
+  create(user: UserRecord): Promise<void>;
+  findById(id: string): Promise<UserRecord | null>;
+  findByUsername(username: string): Promise<UserRecord | null>;
+  count(): Promise<number>;
+}
+
+export interface Clients {
+  create(client: Client): Promise<void>;
+  findById(clientId: string): Promise<Client | null>;
+  list(): Promise<Client[]>;
+  /** Replaces the secret digest; false when the client does not exist. */
+  setSecretDigest(clientId: string, secretDigest: string): Promise<boolean>;
+}
+
+export interface Sessions {
+  create(session: SessionRecord): Promise<void>;
+  /** The session if it exists and has not expired at `now`. */
+  findActive(idDigest: string, now: number): Promise<SessionRecord | null>;
+  delete(idDigest: string): Promise<void>;
+}
+
+export interface Interactions {
+  create(interaction: InteractionRecord): Promise<void>;
+  findActive(id: string, now: number): Promise<InteractionRecord | null>;
+  /** Deletes and returns it in one statement: an interaction completes once. */
+  take(id: string, now: number): Promise<InteractionRecord | null>;
+}
+
+export interface Consents {
+  /** The scopes the user has consented to for this client, or [] when none. */
+  find(userId: string, clientId: string): Promise<string[]>;
+  /** Adds scopes to the consent (a union with what was consented before). */
+  grant(userId: string, clientId: string, scope: string[], now: number): Promise<void>;
+}
+
+export interface Grants {
+  /** Stores a new grant and the authorization code issued from it, together. */
+  createWithCode(grant: GrantRecord, code: CodeRecord): Promise<void>;
+  findCode(codeDigest: string): Promise<CodeRecord | null>;
+  /**
+   * Marks the code consumed and stores the tokens issued for it, in one transaction. Returns false
+   * (and stores nothing) when the code was consumed already: a replay.
+   */
+  redeemCode(codeDigest: string, now: number, tokens: TokenRecord[]): Promise<boolean>;
+  /**
+   * Marks a refresh token consumed and stores its replacements, in one transaction. Returns false
+   * (and stores nothing) when it was no longer usable: consumed, revoked or expired.
+   */
+  rotateRefreshToken(tokenDigest: string, now: number, tokens: TokenRecord[]): Promise<boolean>;
+  /** Revokes the grant and every token issued from it. */
+  revoke(grantId: string, now: number): Promise<void>;
+}
+
+export interface Tokens {
+  /** Stores tokens issued outside a code or refresh exchange (client credentials). */
+  insert(tokens: TokenRecord[]): Promise<void>;
+  /** Revokes one token; false when it was unknown or already revoked. */
+  revoke(tokenDigest: string, now: number): Promise<boolean>;
+  find(tokenDigest: string): Promise<TokenRecord | null>;
+  findWithUser(tokenDigest: string): Promise<TokenWithUser | null>;
+}
+
+export interface LoginThrottle {
+  /** Failures counted for `key` in the window that contains `now` (0 once the window has passed). */
+  failures(keys: string[], now: number, window: number): Promise<number[]>;
+  /**
+   * Counts one failure atomically and returns the new count within the window. Sign-in counts
+   * every attempt before checking the password, so parallel guesses cannot all see a low count.
+   */
+  recordFailure(key: string, now: number, window: number): Promise<number>;
+  /** Takes back one counted failure (the attempt succeeded). */
+  forgive(key: string): Promise<void>;
+  reset(key: string): Promise<void>;
+}
+
+export interface PurgeCounts {
+  interactions: number;
+  sessions: number;
+  codes: number;
+  tokens: number;
+  loginFailures: number;
+}
+
+export interface Housekeeping {
+  /**
+   * Deletes what can no longer be used: expired interactions, sessions and tokens, codes expired
+   * for longer than `codeRetention` (kept a while so a late replay still revokes its grant), and
+   * throttling counters older than `throttleWindow`. Works in small batches so requests are not
+   * held up behind one long delete.
+   */
+  purgeExpired(now: number, options: { codeRetention: number; throttleWindow: number }): Promise<PurgeCounts>;
+}
+
+export interface Store {
+  users: Users;
+  clients: Clients;
+  sessions: Sessions;
+  interactions: Interactions;
+  consents: Consents;
+  grants: Grants;
+  tokens: Tokens;
+  throttle: LoginThrottle;
+  housekeeping: Housekeeping;
+  /** Cheap round trip for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

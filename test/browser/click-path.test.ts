@@ -1,0 +1,300 @@
+/**
+ * The click path a developer follows after `npm start`, in Debian's Chromium: the example client,
+ * Latchkey's sign-in and consent pages, and back to the client's profile page, which shows what
+ * the protected API answered. Accessible locators (roles and labels) throughout, so the pages'
+ * labelling is tested along the way.
+ *
+ * LATCHKEY_SCREENSHOTS=1 also writes the docs screenshots to docs/screenshots/.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_PASSWORD,
+  browserAvailability,
+  launchChromium,
+  MOBILE,
+  type MonitoredPage,
+  openPage,
+  type PageMonitor,
+  type Stack,
+  screenshot,
+  startStack,
+  waitForPage,
+} from './helpers.js';
+
+const TIMEOUT = 60_000;
+const PROFILE_SCOPE_DESCRIPTION = 'Read your basic profile (user name and id)';
+const LOGIN_FAILED = 'Incorrect user name or password.';
+const USER_PASSWORD = 'another-test-password-456';
+
+const availability = browserAvailability();
+
+// Code run inside the page is written as strings: the project's tsconfig has no DOM lib.
+const FOCUSED_ID = `(() => {
+  const active = document.activeElement;
+  if (!active || active === document.body) return '';
+  return active.id || active.tagName.toLowerCase() + ':' + (active.textContent || '').trim();
+})()`;
+const STYLE_RULES = '[...document.styleSheets].reduce((n, sheet) => n + sheet.cssRules.length, 0)';
+
+/** No CSP violation, no request failed at the network level, no 5xx. */
+function expectClean(seen: PageMonitor): void {
+  const problems = {
+    cspViolations: seen.cspViolations,
+    failedRequests: seen.failedRequests,
+    serverErrors: seen.serverErrors,
+  };
+  expect(problems, `console:\n${seen.console.join('\n')}`).toEqual({
+    cspViolations: [],
+    failedRequests: [],
+    serverErrors: [],
+  });
+}
+
+describe.skipIf(!availability.run)('browser click path (Chromium)', () => {
+  let stack: Stack;
+  let browser: Browser;
+  const opened: MonitoredPage[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    stack = await startStack();
+    // Consent is remembered per user and client, so each test that must see the consent page
+    // signs in as its own user. The first test uses the admin account `npm start` creates.
+    for (const username of ['bob', 'carol', 'dave', 'erin']) {
+      await stack.server.createUser({ username, password: USER_PASSWORD });
+    }
+  }, TIMEOUT);
+
+  afterAll(async () => {
+    await Promise.allSettled(opened.map(({ context }) => context.close()));
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  async function open(viewport?: { width: number; height: number }): Promise<MonitoredPage> {
+    const monitored = await openPage(browser, viewport);
+    opened.push(monitored);
+    return monitored;
+  }
+
+  /** From the example client's home page to Latchkey's sign-in page. */
+  async function startLogin(page: Page, name?: string): Promise<void> {
+    await page.goto(stack.exampleUrl);
+    await page.getByRole('heading', { name: 'Welcome' }).waitFor();
+    if (name) await screenshot(page, name);
+    await page.getByRole('link', { name: 'Login with Latchkey' }).click();
+    await waitForPage(page, stack.issuer, '/interaction/');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  }
+
+  async function signIn(page: Page, username: string, password: string): Promise<void> {
+    await page.getByLabel('User name').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  /** Waits for the consent page for the example client and checks what it shows. */
+  async function expectConsentPage(page: Page, username: string): Promise<void> {
+    const heading = page.getByRole('heading', { level: 1 });
+    await heading.filter({ hasText: 'wants to access your account' }).waitFor();
+    expect(await heading.textContent()).toContain('Example App');
+    const clientHome = await page.getByRole('link', { name: 'Example App' }).getAttribute('href');
+    expect(new URL(clientHome ?? '', page.url()).origin).toBe(stack.exampleUrl);
+    const scopes = page.getByRole('listitem');
+    expect(await scopes.count()).toBe(1);
+    expect(await scopes.first().textContent()).toContain(PROFILE_SCOPE_DESCRIPTION);
+    expect(await scopes.first().textContent()).toContain('profile');
+    expect(await page.locator('main').textContent()).toContain(`Signed in as ${username}`);
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    await page.getByRole('button', { name: 'Deny' }).waitFor();
+    // Latchkey's own stylesheet loaded under its CSP.
+    expect(await page.evaluate<number>(STYLE_RULES)).toBeGreaterThan(0);
+  }
+
+  /** The profile page, and the JSON the protected API answered. */
+  async function profileJson(page: Page): Promise<Record<string, unknown>> {
+    await waitForPage(page, stack.exampleUrl, '/profile');
+    await page.getByRole('heading', { name: 'Your profile' }).waitFor();
+    const text = (await page.locator('pre').textContent()) ?? '';
+    return JSON.parse(text) as Record<string, unknown>;
+  }
+
+  it(
+    'signs in, consents and shows the profile from /api/me',
+    async () => {
+      const { page, seen } = await open();
+      await startLogin(page, '01-example-home.png');
+
+      expect(await page.locator('main').textContent()).toContain('Example App');
+      await screenshot(page, '02-login.png');
+      await signIn(page, 'admin', ADMIN_PASSWORD);
+
+      await expectConsentPage(page, 'admin');
+      await screenshot(page, '03-consent.png');
+      await page.getByRole('button', { name: 'Allow' }).click();
+
+      const json = await profileJson(page);
+      expect(json).toMatchObject({ username: 'admin' });
+      expect(await page.locator('pre').textContent()).toContain('"username": "admin"');
+      expect(await page.locator('main').textContent()).toContain(`${stack.issuer}/api/me`);
+      await screenshot(page, '04-profile.png');
+      expectClean(seen);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'Deny brings the user back to the client with access_denied',
+    async () => {
+      const { page, seen } = await open();
+      await startLogin(page);
+      await signIn(page, 'bob', USER_PASSWORD);
+      await expectConsentPage(page, 'bob');
+      await page.getByRole('button', { name: 'Deny' }).click();
+
+      await waitForPage(page, stack.exampleUrl, '/callback');
+      await page.getByRole('heading', { name: 'Access was denied' }).waitFor();
+      const main = (await page.locator('main').textContent()) ?? '';
+      expect(main).toContain('Latchkey did not authorize this app.');
+      expect(main).toContain('access_denied');
+      const callback = new URL(page.url());
+      expect(callback.searchParams.get('error')).toBe('access_denied');
+      expect(callback.searchParams.get('iss')).toBe(stack.issuer);
+      await page.getByRole('link', { name: 'Try again' }).waitFor();
+      await screenshot(page, '05-denied.png');
+      expectClean(seen);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a wrong password shows the generic error and the form again; the form works by keyboard alone',
+    async () => {
+      const { page, seen } = await open();
+      await startLogin(page);
+      await signIn(page, 'carol', 'not-the-password');
+
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      expect((await alert.textContent())?.trim()).toBe(LOGIN_FAILED);
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      // Still the same interaction, the user name kept, the password not.
+      expect(new URL(page.url()).pathname).toMatch(/^\/interaction\//);
+      expect(await page.getByLabel('User name').inputValue()).toBe('carol');
+      expect(await page.getByLabel('Password').inputValue()).toBe('');
+      expect(await page.getByLabel('Password').getAttribute('aria-describedby')).toBe('login-error');
+      await screenshot(page, '06-login-error.png');
+
+      // An unknown account gets exactly the same message.
+      await signIn(page, 'nobody-by-this-name', 'not-the-password');
+      await page.getByLabel('User name').and(page.locator('[value="nobody-by-this-name"]')).waitFor();
+      expect((await page.getByRole('alert').textContent())?.trim()).toBe(LOGIN_FAILED);
+
+      // Keyboard only from here: Tab to the user name, type, Tab to the password, type, Enter.
+      await tabTo(page, 'username');
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.type('carol');
+      await page.keyboard.press('Tab');
+      expect(await focusedId(page)).toBe('password');
+      await page.keyboard.type(USER_PASSWORD);
+      await page.keyboard.press('Enter');
+
+      // The consent page, also by keyboard: Tab to Allow (after Deny), Enter.
+      await expectConsentPage(page, 'carol');
+      await tabTo(page, 'button:Allow');
+      await page.keyboard.press('Enter');
+      expect(await profileJson(page)).toMatchObject({ username: 'carol' });
+      expectClean(seen);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'the whole flow runs without a CSP violation, a failed request or a server error',
+    async () => {
+      const { page, seen } = await open();
+      await startLogin(page);
+      await signIn(page, 'dave', 'wrong-password-first');
+      await page.getByRole('alert').waitFor();
+      await signIn(page, 'dave', USER_PASSWORD);
+      await expectConsentPage(page, 'dave');
+      // The consent form posts to Latchkey, which redirects to the client: Chromium checks that
+      // redirect against form-action, so the CSP must name the client's origin.
+      await page.getByRole('button', { name: 'Allow' }).click();
+      expect(await profileJson(page)).toMatchObject({ username: 'dave' });
+      // The stylesheets loaded (a CSP block of style-src would leave the pages unstyled).
+      await page.getByRole('button', { name: 'Log out' }).waitFor();
+      const buttonRadius = await page.evaluate<string>(
+        `getComputedStyle(document.querySelector('form[action="/logout"] button')).borderRadius`,
+      );
+      expect(buttonRadius).toBe('6px');
+
+      // A new browser (no Latchkey session) for a user whose consent is remembered: the login
+      // form's own post now redirects straight to the client, which form-action must allow too.
+      const again = await open();
+      await startLogin(again.page);
+      await signIn(again.page, 'dave', USER_PASSWORD);
+      expect(await profileJson(again.page)).toMatchObject({ username: 'dave' });
+      expectClean(again.seen);
+
+      expect(seen.console.filter((line) => line.startsWith('[pageerror]'))).toEqual([]);
+      expectClean(seen);
+
+      // The watch itself works: an inline style on a Latchkey page is refused and reported.
+      const control = await open();
+      await startLogin(control.page);
+      const reported = control.page.waitForEvent('console', {
+        predicate: (message) => message.text().includes('Content Security Policy'),
+      });
+      const refused = await control.page.addStyleTag({ content: 'body { outline: 1px solid red; }' }).then(
+        () => 'applied',
+        (error: Error) => error.message,
+      );
+      await reported;
+      expect(refused).not.toBe('applied');
+      expect(control.seen.cspViolations.length).toBeGreaterThan(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'the consent page fits a 375 px wide phone screen',
+    async () => {
+      const { page, seen } = await open(MOBILE);
+      await startLogin(page);
+      await signIn(page, 'erin', USER_PASSWORD);
+      await expectConsentPage(page, 'erin');
+      const overflow = await page.evaluate<{ scrollWidth: number; clientWidth: number }>(
+        '({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth })',
+      );
+      expect(overflow.scrollWidth).toBeLessThanOrEqual(overflow.clientWidth);
+      for (const name of ['Allow', 'Deny']) {
+        const box = await page.getByRole('button', { name }).boundingBox();
+        expect(box, `${name} button is laid out`).not.toBeNull();
+        expect(box!.x).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width).toBeLessThanOrEqual(MOBILE.width);
+      }
+      await screenshot(page, '07-mobile-consent.png');
+      expectClean(seen);
+    },
+    TIMEOUT,
+  );
+});
+
+/** The focused element's id, or `tag:text` when it has none ('' for none). */
+async function focusedId(page: Page): Promise<string> {
+  return page.evaluate<string>(FOCUSED_ID);
+}
+
+/** Presses Tab until `target` (an element id, or `tag:text`) has the focus. */
+async function tabTo(page: Page, target: string): Promise<void> {
+  const visited: string[] = [];
+  for (let i = 0; i < 15; i++) {
+    await page.keyboard.press('Tab');
+    const id = await focusedId(page);
+    if (id === target) return;
+    visited.push(id);
+  }
+  throw new Error(`Tab never reached ${target}; focus went through: ${visited.join(', ')}`);
+}
