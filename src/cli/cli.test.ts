@@ -301,7 +301,9 @@ describe('latchkey clients create', () => {
 
   it.each([
     [['--auth-method', 'private_key_jwt'], /token_endpoint_auth_method/],
-    [['-g', 'password'], /grant_types/],
+    [['-g', 'bearer'], /grant_types/],
+    [['-g', 'refresh_token'], /refresh_token needs/],
+    [['-g', 'refresh_token', '-g', 'client_credentials'], /refresh_token needs/],
     [['--client-id', 'has space'], /client_id/],
     [['-s', 'bad"scope'], /scope/],
   ])('refuses invalid metadata %j with exit 1', async (extra, pattern) => {

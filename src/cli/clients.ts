@@ -41,7 +41,7 @@ export function clientCommands(program: Command, io: CliIo): void {
     .option('-s, --scope <scope>', 'space-separated scopes the client may request (default: profile)')
     .option(
       '-g, --grant-type <type>',
-      'authorization_code, refresh_token or client_credentials (repeat; default the first two)',
+      'authorization_code, refresh_token, client_credentials, password or implicit (repeat; default the first two)',
       collect,
     )
     .option('--auth-method <method>', 'client_secret_basic (default), client_secret_post or none')

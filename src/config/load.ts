@@ -19,6 +19,8 @@ export const ENV_VARS: Record<string, string[]> = {
   LATCHKEY_ACCESS_TOKEN_TTL_AUTHORIZATION_CODE: ['tokens', 'accessTokenTtlByGrant', 'authorization_code'],
   LATCHKEY_ACCESS_TOKEN_TTL_REFRESH_TOKEN: ['tokens', 'accessTokenTtlByGrant', 'refresh_token'],
   LATCHKEY_ACCESS_TOKEN_TTL_CLIENT_CREDENTIALS: ['tokens', 'accessTokenTtlByGrant', 'client_credentials'],
+  LATCHKEY_ACCESS_TOKEN_TTL_PASSWORD: ['tokens', 'accessTokenTtlByGrant', 'password'],
+  LATCHKEY_ACCESS_TOKEN_TTL_IMPLICIT: ['tokens', 'accessTokenTtlByGrant', 'implicit'],
   LATCHKEY_REFRESH_TOKEN_TTL: ['tokens', 'refreshTokenTtl'],
   LATCHKEY_AUTHORIZATION_CODE_TTL: ['tokens', 'authorizationCodeTtl'],
   LATCHKEY_ISSUE_REFRESH_TOKENS: ['tokens', 'issueRefreshTokens'],

@@ -42,6 +42,8 @@ export const configSchema = z
             authorization_code: seconds(60, 86_400).optional(),
             refresh_token: seconds(60, 86_400).optional(),
             client_credentials: seconds(60, 86_400).optional(),
+            password: seconds(60, 86_400).optional(),
+            implicit: seconds(60, 86_400).optional(),
           })
           .prefault({}),
         /** Refresh token lifetime (seconds); each rotation starts a new one. */

@@ -74,7 +74,11 @@ export interface OAuthErrorOptions {
 export interface ErrorRedirect {
   redirectUri: string;
   state: string | null;
+  /** Where the parameters go: the query (§4.1.2.1, the default) or the fragment (§4.2.2.1, implicit). */
+  responseMode?: ResponseMode;
 }
+
+export type ResponseMode = 'query' | 'fragment';
 
 export class OAuthError extends Error {
   readonly code: OAuthErrorCode;

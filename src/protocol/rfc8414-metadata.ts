@@ -21,9 +21,11 @@ export function authorizationServerMetadata({
     token_endpoint: `${issuer}/oauth/token`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
-    response_types_supported: ['code'],
-    response_modes_supported: ['query'],
-    grant_types_supported: [...SUPPORTED_GRANT_TYPES],
+    // Implicit and password exist for clients that register them (RFC 9700 §2.1.2, §2.4 advise
+    // against both); every other client is refused them.
+    response_types_supported: ['code', 'token'],
+    response_modes_supported: ['query', 'fragment'],
+    grant_types_supported: [...SUPPORTED_GRANT_TYPES, 'implicit'],
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     // RFC 7662 §2.1: introspection needs real client credentials.

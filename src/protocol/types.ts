@@ -4,8 +4,19 @@
  */
 
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
-export type ResponseType = 'code';
+/**
+ * RFC 7591 §2 grant_types values. `implicit` is never sent to the token endpoint: it names the
+ * authorization endpoint's response_type=token (RFC 6749 §4.2).
+ */
+export type GrantType =
+  | 'authorization_code'
+  | 'refresh_token'
+  | 'client_credentials'
+  | 'password'
+  | 'implicit';
+/** Grants redeemed at the token endpoint. */
+export type TokenGrantType = Exclude<GrantType, 'implicit'>;
+export type ResponseType = 'code' | 'token';
 
 /** A registered client application (RFC 6749 §2, RFC 7591 field names on the wire). */
 export interface Client {

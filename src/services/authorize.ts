@@ -10,12 +10,15 @@ import {
   type AuthorizationRequest,
   authorizationResponseUrl,
   errorResponseUrl,
+  implicitResponseUrl,
+  responseModeOf,
   validateAuthorizationRequest,
 } from '../protocol/rfc6749/authorize.js';
 import { coversScope } from '../protocol/rfc6749/scope.js';
 import { type Client, isPublicClient } from '../protocol/types.js';
 import type { InteractionRecord, StoredAuthorizationRequest } from '../store/ports.js';
 import type { ServiceDeps } from './deps.js';
+import { mintTokens } from './issue-tokens.js';
 import type { SignedIn } from './login.js';
 
 /** What the endpoint should do next. */
@@ -47,6 +50,7 @@ export async function beginAuthorization(
   const request = await validateRequest(deps, query);
   const stored: StoredAuthorizationRequest = {
     clientId: request.client.clientId,
+    responseType: request.responseType,
     redirectUri: request.redirectUri,
     redirectUriSent: request.redirectUriSent,
     scope: request.scope,
@@ -58,7 +62,10 @@ export async function beginAuthorization(
     context.signedIn &&
     !(await needsConsent(deps, request.client, context.signedIn.user.id, request.scope))
   ) {
-    return { kind: 'redirect', location: await issueCode(deps, stored, context.signedIn.user.id) };
+    return {
+      kind: 'redirect',
+      location: await respond(deps, stored, request.client, context.signedIn.user.id),
+    };
   }
   const now = deps.clock.now();
   const id = randomId();
@@ -126,14 +133,63 @@ export async function completeInteraction(
   const { request } = record;
   if (decision === 'deny') {
     const denied = new OAuthError('access_denied', 'The user denied the request', {
-      redirect: { redirectUri: request.redirectUri, state: request.state },
+      redirect: {
+        redirectUri: request.redirectUri,
+        state: request.state,
+        responseMode: responseModeOf(request.responseType),
+      },
     });
     return errorResponseUrl(denied, deps.config.issuer);
   }
   if (decision === 'allow') {
     await deps.store.consents.grant(signedIn.user.id, request.clientId, request.scope, deps.clock.now());
   }
-  return issueCode(deps, request, signedIn.user.id);
+  return respond(deps, request, interaction.client, signedIn.user.id);
+}
+
+/** The authorization response: a code (§4.1.2), or for the implicit grant the token itself (§4.2.2). */
+function respond(
+  deps: ServiceDeps,
+  request: StoredAuthorizationRequest,
+  client: Client,
+  userId: string,
+): Promise<string> {
+  return request.responseType === 'token'
+    ? issueImplicitToken(deps, request, client, userId)
+    : issueCode(deps, request, userId);
+}
+
+/**
+ * §4.2.2: an access token straight from the authorization endpoint, and "MUST NOT issue a refresh
+ * token". It hangs off a grant like a code's tokens, so removing the app's access revokes it.
+ */
+async function issueImplicitToken(
+  deps: ServiceDeps,
+  request: StoredAuthorizationRequest,
+  client: Client,
+  userId: string,
+): Promise<string> {
+  const grantId = randomId();
+  const mint = mintTokens(deps, {
+    grantType: 'implicit',
+    client,
+    grantId,
+    userId,
+    scope: request.scope,
+    refreshScope: null,
+  });
+  await deps.store.grants.createWithTokens(
+    {
+      id: grantId,
+      userId,
+      clientId: request.clientId,
+      scope: request.scope,
+      createdAt: deps.clock.now(),
+      revokedAt: null,
+    },
+    mint.records,
+  );
+  return implicitResponseUrl(request, mint.issued, deps.config.issuer);
 }
 
 /** Stores a grant and its code (digest only) and returns the redirect carrying the code. */

@@ -38,7 +38,18 @@ export interface RegisteredClient {
 }
 
 const AUTH_METHODS: TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
-const GRANT_TYPES: GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+const GRANT_TYPES: GrantType[] = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'password',
+  'implicit',
+];
+/** RFC 7591 §2.1: each response type goes with one grant type. */
+const RESPONSE_TYPE_GRANTS: Record<ResponseType, GrantType> = {
+  code: 'authorization_code',
+  token: 'implicit',
+};
 const CLIENT_ID = /^[A-Za-z0-9._~-]{1,100}$/;
 export const DEFAULT_CLIENT_SCOPE = ['profile'];
 
@@ -91,31 +102,44 @@ function checkOneOf<T extends string>(name: string, value: unknown, allowed: T[]
 
 /**
  * grant_types, response_types and redirect_uris, which must agree (RFC 7591 §2.1): response type
- * `code` goes with the authorization_code grant, and only that grant needs redirect URIs.
+ * `code` goes with the authorization_code grant and `token` with implicit, and only those two
+ * grants, which redirect the browser, need redirect URIs.
  */
 function checkGrants(input: ClientRegistration, method: TokenEndpointAuthMethod) {
   const grantTypes = checkOneOf('grant_types', input.grant_types, GRANT_TYPES, [
     'authorization_code',
     'refresh_token',
   ]);
-  const usesCode = grantTypes.includes('authorization_code');
-  const responseTypes = usesCode
-    ? checkOneOf<ResponseType>('response_types', input.response_types, ['code'], ['code'])
-    : [];
-  if (!usesCode && input.response_types !== undefined && input.response_types.length > 0) {
-    throw metadataError('response_types must be empty without the authorization_code grant');
-  }
-  if (grantTypes.includes('refresh_token') && !usesCode) {
+  const implied = (Object.keys(RESPONSE_TYPE_GRANTS) as ResponseType[]).filter((type) =>
+    grantTypes.includes(RESPONSE_TYPE_GRANTS[type]),
+  );
+  const responseTypes =
+    input.response_types === undefined || (implied.length === 0 && input.response_types.length === 0)
+      ? implied
+      : checkOneOf<ResponseType>('response_types', input.response_types, ['code', 'token'], implied);
+  if (responseTypes.length !== implied.length || !implied.every((type) => responseTypes.includes(type))) {
     throw metadataError(
-      'refresh_token needs the authorization_code grant (client credentials get no refresh tokens)',
+      implied.length === 0
+        ? 'response_types must be empty without the authorization_code or implicit grant'
+        : `response_types must be ${implied.join(' and ')} for these grant_types (code goes with authorization_code, token with implicit)`,
+    );
+  }
+  if (
+    grantTypes.includes('refresh_token') &&
+    !grantTypes.includes('authorization_code') &&
+    !grantTypes.includes('password')
+  ) {
+    throw metadataError(
+      'refresh_token needs the authorization_code or password grant (client credentials and implicit get no refresh tokens)',
     );
   }
   // RFC 6749 §4.4: "The client credentials grant type MUST only be used by confidential clients."
   if (grantTypes.includes('client_credentials') && method === 'none') {
     throw metadataError('A public client cannot use the client_credentials grant');
   }
+  const redirects = implied.length > 0;
   const redirectUris =
-    usesCode || input.redirect_uris !== undefined ? checkRedirectUris(input.redirect_uris) : [];
+    redirects || input.redirect_uris !== undefined ? checkRedirectUris(input.redirect_uris) : [];
   return { grantTypes, responseTypes, redirectUris };
 }
 

@@ -21,11 +21,15 @@ export interface SignedIn {
 const accountKey = (username: string) => `account:${username.toLowerCase()}`;
 const ipKey = (ip: string) => `ip:${ip}`;
 
-/** Checks credentials; on success creates a session and returns its cookie value. */
-export async function signIn(
+/**
+ * Checks a user name and password, throttled per account and per IP. Resolves to the user; throws
+ * OAuthError `too_many_requests` (with Retry-After) or `access_denied` (one generic message). The
+ * login page and the password grant both call this, so both are throttled by the same counters.
+ */
+export async function verifyCredentials(
   deps: ServiceDeps,
   input: { username: string; password: string; ip: string },
-): Promise<{ sessionId: string; signedIn: SignedIn }> {
+): Promise<UserRecord> {
   const { store, clock, config } = deps;
   const now = clock.now();
   const { window, maxFailuresPerAccount, maxFailuresPerIp } = config.throttle;
@@ -46,15 +50,25 @@ export async function signIn(
   const valid = await verifyPassword(user?.passwordHash ?? null, input.password);
   if (!user || !valid || user.disabled) throw new OAuthError('access_denied', LOGIN_FAILED, { status: 401 });
   await Promise.all([store.throttle.reset(account), store.throttle.forgive(ip)]);
+  return user;
+}
+
+/** Checks credentials; on success creates a session and returns its cookie value. */
+export async function signIn(
+  deps: ServiceDeps,
+  input: { username: string; password: string; ip: string },
+): Promise<{ sessionId: string; signedIn: SignedIn }> {
+  const user = await verifyCredentials(deps, input);
+  const now = deps.clock.now();
   const sessionId = randomToken();
   const session = {
     idDigest: digest(sessionId),
     userId: user.id,
     authTime: now,
     createdAt: now,
-    expiresAt: now + config.sessions.ttl,
+    expiresAt: now + deps.config.sessions.ttl,
   };
-  await store.sessions.create(session);
+  await deps.store.sessions.create(session);
   return { sessionId, signedIn: { user, session } };
 }
 

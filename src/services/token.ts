@@ -3,7 +3,8 @@
  * Per request: one client lookup, one digest compare, 32 random bytes per token, one transaction.
  */
 import { digest } from '../crypto/digest.js';
-import { randomToken } from '../crypto/random.js';
+import { randomId } from '../crypto/random.js';
+import { isOAuthError } from '../protocol/errors.js';
 import { type RawParams, requireParam, singleParams } from '../protocol/params.js';
 import {
   checkAuthorizationCode,
@@ -12,92 +13,46 @@ import {
 } from '../protocol/rfc6749/grants/authorization-code.js';
 import { checkClientCredentials } from '../protocol/rfc6749/grants/client-credentials.js';
 import {
+  checkPasswordGrant,
+  invalidCredentialsError,
+  throttledCredentialsError,
+} from '../protocol/rfc6749/grants/password.js';
+import {
   checkRefreshToken,
   isRefreshReuse,
   refreshReuseError,
 } from '../protocol/rfc6749/grants/refresh-token.js';
 import { checkGrantType, type IssuedTokens, tokenResponse } from '../protocol/rfc6749/token.js';
 import { isActive } from '../protocol/rfc7662-introspection.js';
-import type { AccessTokenInfo, Client, GrantType } from '../protocol/types.js';
-import type { TokenRecord } from '../store/ports.js';
+import type { AccessTokenInfo, Client, TokenGrantType } from '../protocol/types.js';
 import { authenticateRequestClient } from './client-authentication.js';
 import type { ServiceDeps } from './deps.js';
+import { issuesRefreshTokens, mintTokens } from './issue-tokens.js';
+import { verifyCredentials } from './login.js';
+
+export interface TokenRequestInput {
+  authorization: string | string[] | undefined;
+  body: RawParams;
+  /** The caller's address, for the password grant's throttling. */
+  ip: string;
+}
 
 export async function tokenRequest(
   deps: ServiceDeps,
-  input: { authorization: string | string[] | undefined; body: RawParams },
+  input: TokenRequestInput,
 ): Promise<Record<string, string | number>> {
   const params = singleParams(input.body);
   const client = await authenticateRequestClient(deps, input.authorization, params);
   const grant = GRANTS[checkGrantType(params, client)];
-  return tokenResponse(await grant(deps, params, client));
+  return tokenResponse(await grant(deps, params, client, input));
 }
 
-type Grant = (deps: ServiceDeps, params: Record<string, string>, client: Client) => Promise<IssuedTokens>;
-
-interface Mint {
-  records: TokenRecord[];
-  issued: IssuedTokens;
-}
-
-/**
- * Lifetimes, most specific first: the client's own, then the server's for this grant type, then
- * the server's default (the seeds' per-grant OAUTH2_TOKEN_EXPIRES_IN table, overridable per client).
- */
-function lifetimes(deps: ServiceDeps, client: Client, grantType: GrantType) {
-  const { tokens } = deps.config;
-  return {
-    access: client.accessTokenTtl ?? tokens.accessTokenTtlByGrant[grantType] ?? tokens.accessTokenTtl,
-    refresh: client.refreshTokenTtl ?? tokens.refreshTokenTtl,
-  };
-}
-
-interface MintRequest {
-  grantType: GrantType;
-  client: Client;
-  grantId: string | null;
-  userId: string | null;
-  scope: string[];
-  /**
-   * The new refresh token's scope, or null for none. It differs from `scope` when a refresh
-   * narrowed the access token: RFC 6749 §6 says the new refresh token's scope "MUST be identical
-   * to that of the refresh token included".
-   */
-  refreshScope: string[] | null;
-}
-
-/** New access (and optionally refresh) tokens; only their digests go into the records. */
-function mintTokens(deps: ServiceDeps, request: MintRequest): Mint {
-  const now = deps.clock.now();
-  const ttl = lifetimes(deps, request.client, request.grantType);
-  const record = (
-    token: string,
-    kind: TokenRecord['kind'],
-    scope: string[],
-    ttlSeconds: number,
-  ): TokenRecord => ({
-    tokenDigest: digest(token),
-    kind,
-    grantId: request.grantId,
-    clientId: request.client.clientId,
-    userId: request.userId,
-    scope,
-    createdAt: now,
-    expiresAt: now + ttlSeconds,
-    consumedAt: null,
-    revokedAt: null,
-  });
-  const accessToken = randomToken();
-  const records = [record(accessToken, 'access', request.scope, ttl.access)];
-  const refreshToken = request.refreshScope ? randomToken() : null;
-  if (refreshToken && request.refreshScope)
-    records.push(record(refreshToken, 'refresh', request.refreshScope, ttl.refresh));
-  return { records, issued: { accessToken, expiresIn: ttl.access, refreshToken, scope: request.scope } };
-}
-
-function issuesRefreshTokens(deps: ServiceDeps, client: Client): boolean {
-  return deps.config.tokens.issueRefreshTokens && client.grantTypes.includes('refresh_token');
-}
+type Grant = (
+  deps: ServiceDeps,
+  params: Record<string, string>,
+  client: Client,
+  input: TokenRequestInput,
+) => Promise<IssuedTokens>;
 
 async function authorizationCodeGrant(
   deps: ServiceDeps,
@@ -178,10 +133,55 @@ async function clientCredentialsGrant(
   return mint.issued;
 }
 
-const GRANTS: Record<GrantType, Grant> = {
+/**
+ * RFC 6749 §4.3. The tokens hang off a new grant, like a code's, so revoking the grant (or reusing
+ * a rotated refresh token) takes them all. Credentials go through the login page's throttle.
+ */
+async function passwordGrant(
+  deps: ServiceDeps,
+  params: Record<string, string>,
+  client: Client,
+  input: TokenRequestInput,
+): Promise<IssuedTokens> {
+  const request = checkPasswordGrant(params, client);
+  let userId: string;
+  try {
+    userId = (await verifyCredentials(deps, { ...request, ip: input.ip })).id;
+  } catch (error) {
+    if (isOAuthError(error) && error.code === 'too_many_requests') {
+      throw throttledCredentialsError(deps.config.throttle.window);
+    }
+    if (isOAuthError(error) && error.code === 'access_denied') throw invalidCredentialsError();
+    throw error;
+  }
+  const grantId = randomId();
+  const mint = mintTokens(deps, {
+    grantType: 'password',
+    client,
+    grantId,
+    userId,
+    scope: request.scope,
+    refreshScope: issuesRefreshTokens(deps, client) ? request.scope : null,
+  });
+  await deps.store.grants.createWithTokens(
+    {
+      id: grantId,
+      userId,
+      clientId: client.clientId,
+      scope: request.scope,
+      createdAt: deps.clock.now(),
+      revokedAt: null,
+    },
+    mint.records,
+  );
+  return mint.issued;
+}
+
+const GRANTS: Record<TokenGrantType, Grant> = {
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
+  password: passwordGrant,
 };
 
 /** In-process verification of an opaque access token, for the provider's own API and the resource helper. */

@@ -3,7 +3,8 @@
  * must hold under concurrency is one method here, implemented as one atomic statement or
  * transaction (DESIGN.md rule 8): callers never read-then-write.
  */
-import type { Client, User } from '../protocol/types.js';
+import type { JWK, SigningAlgorithm } from '../crypto/keys.js';
+import type { Client, ResponseType, User } from '../protocol/types.js';
 
 /** A create that would duplicate a unique key (a user name, a client_id): one atomic insert decides. */
 export class DuplicateKeyError extends Error {
@@ -33,6 +34,8 @@ export interface InteractionRecord {
 
 export interface StoredAuthorizationRequest {
   clientId: string;
+  /** Absent in interactions stored before the implicit grant existed: those asked for a code. */
+  responseType?: ResponseType;
   redirectUri: string;
   /** Whether the request named the redirect_uri; then the token request must repeat it. */
   redirectUriSent: boolean;
@@ -128,6 +131,8 @@ export interface Consents {
 export interface Grants {
   /** Stores a new grant and the authorization code issued from it, together. */
   createWithCode(grant: GrantRecord, code: CodeRecord): Promise<void>;
+  /** Stores a new grant and the tokens issued from it at once (implicit and password grants), together. */
+  createWithTokens(grant: GrantRecord, tokens: TokenRecord[]): Promise<void>;
   findCode(codeDigest: string): Promise<CodeRecord | null>;
   /**
    * Marks the code consumed and stores the tokens issued for it, in one transaction. Returns false
@@ -165,12 +170,63 @@ export interface LoginThrottle {
   reset(key: string): Promise<void>;
 }
 
+/**
+ * A JWT signing key pair. Per alg, the key that signs is the readable one with activatedAt <= now
+ * that is not being retired (retireAt null), else the newest still-published one; ties go to the
+ * greater kid (see services/signing-keys.ts). A key is published while retireAt is null or > now.
+ */
+export interface SigningKeyRecord {
+  /** RFC 7638 thumbprint of the public key. */
+  kid: string;
+  alg: SigningAlgorithm;
+  privateJwk: JWK;
+  publicJwk: JWK;
+  createdAt: number;
+  /** When it started (or starts) signing. */
+  activatedAt: number;
+  /** When it leaves the JWKS; null while it signs or is published indefinitely. */
+  retireAt: number | null;
+}
+
+/** A stored key whose JWKs do not parse: skipped for signing and publishing, shown to admins. */
+export interface UnreadableSigningKey {
+  kid: string;
+  alg: string;
+  createdAt: number;
+  activatedAt: number;
+  retireAt: number | null;
+  /** Why it could not be read (never the key material). */
+  problem: string;
+}
+
+export interface SigningKeys {
+  /** Every stored key, oldest first; rows that cannot be read come back apart, never as keys. */
+  list(): Promise<{ keys: SigningKeyRecord[]; unreadable: UnreadableSigningKey[] }>;
+  /**
+   * Stores a new key with retireAt null. DuplicateKeyError when its alg already has a key with
+   * retireAt null (a unique index: instances racing to create the first key cannot both win) or
+   * when the kid exists.
+   */
+  insert(key: SigningKeyRecord): Promise<void>;
+  /**
+   * In one transaction: sets retireAt on the alg's key(s) with retireAt null and stores `newKey`.
+   * Returns the kids now set to retire.
+   */
+  rotate(alg: SigningAlgorithm, newKey: SigningKeyRecord, retireAt: number): Promise<string[]>;
+  /** Sets retireAt = now (it leaves the JWKS at once); false when unknown or retired already. */
+  retire(kid: string, now: number): Promise<boolean>;
+  /** Deletes keys whose retireAt <= now; returns how many. */
+  purgeRetired(now: number): Promise<number>;
+}
+
 export interface PurgeCounts {
   interactions: number;
   sessions: number;
   codes: number;
   tokens: number;
   loginFailures: number;
+  /** Signing keys past their retireAt (no longer in the JWKS). */
+  signingKeys: number;
 }
 
 export interface Housekeeping {
@@ -192,6 +248,7 @@ export interface Store {
   grants: Grants;
   tokens: Tokens;
   throttle: LoginThrottle;
+  keys: SigningKeys;
   housekeeping: Housekeeping;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;

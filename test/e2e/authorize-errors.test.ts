@@ -218,13 +218,26 @@ describe('after verification: an error redirect carrying the state', () => {
     expectErrorRedirect(await refused([...params(), ['scope', 'email']]), 'invalid_request');
   });
 
-  it('answers response_type=token (and other types) with unsupported_response_type', async () => {
-    for (const responseType of ['token', 'code token', 'id_token', 'CODE', 'foo']) {
+  it('answers unknown response types with unsupported_response_type', async () => {
+    for (const responseType of ['code token', 'id_token', 'CODE', 'foo', 'token code']) {
       expectErrorRedirect(
         await refused(params({ response_type: responseType })),
         'unsupported_response_type',
       );
     }
+  });
+
+  it('refuses response_type=token to a client not registered for the implicit grant, in the fragment', async () => {
+    const page = await refused(params({ response_type: 'token' }));
+    expect(page.status).toBe(302);
+    const location = new URL(page.location!);
+    expect(location.origin + location.pathname).toBe(REDIRECT_URI);
+    expect(location.search).toBe('');
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    expect(fragment.get('error')).toBe('unauthorized_client');
+    expect(fragment.get('state')).toBe(STATE);
+    expect(fragment.get('iss')).toBe(t.url);
+    expect(fragment.get('access_token')).toBeNull();
   });
 
   it('answers a missing response_type with invalid_request', async () => {
@@ -266,7 +279,7 @@ describe('after verification: an error redirect carrying the state', () => {
   it('echoes the exact state on every redirect error, and omits it when none was sent', async () => {
     const cases: [Record<string, string | null>, string][] = [
       [{ scope: 'nope' }, 'invalid_scope'],
-      [{ response_type: 'token' }, 'unsupported_response_type'],
+      [{ response_type: 'foo' }, 'unsupported_response_type'],
       [{ response_type: null }, 'invalid_request'],
       [{ code_challenge: null, code_challenge_method: null }, 'invalid_request'],
       [{ code_challenge_method: 'plain' }, 'invalid_request'],

@@ -398,7 +398,13 @@ describe('client authentication', () => {
 
 describe('request shape', () => {
   it('answers an unsupported grant_type with unsupported_grant_type', async () => {
-    for (const grantType of ['password', 'foo', 'implicit', 'AUTHORIZATION_CODE']) {
+    // `implicit` is a grant_types value but never a token request (RFC 6749 §4.2).
+    for (const grantType of [
+      'foo',
+      'implicit',
+      'AUTHORIZATION_CODE',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    ]) {
       const response = await refusedPost({
         authorization: authA(),
         body: { grant_type: grantType, username: 'alice', password: 'x' },
@@ -412,11 +418,13 @@ describe('request shape', () => {
   });
 
   it('answers a supported grant the client is not registered for with unauthorized_client', async () => {
-    const response = await refusedPost({
-      authorization: authA(),
-      body: { grant_type: 'client_credentials' },
-    });
-    expectTokenError(response, 400, 'unauthorized_client');
+    for (const body of [
+      { grant_type: 'client_credentials' },
+      // Off unless the client's grant_types names it (RFC 9700 §2.4).
+      { grant_type: 'password', username: 'alice', password: 'x' },
+    ]) {
+      expectTokenError(await refusedPost({ authorization: authA(), body }), 400, 'unauthorized_client');
+    }
   });
 
   it('answers a missing or empty grant_type with invalid_request', async () => {

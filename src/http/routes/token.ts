@@ -9,7 +9,7 @@ import { sendJson } from '../respond.js';
 
 export function tokenRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.post('/oauth/token', async (request, reply) =>
-    sendJson(reply, await tokenRequest(ctx.deps, clientRequest(request))),
+    sendJson(reply, await tokenRequest(ctx.deps, { ...clientRequest(request), ip: request.ip })),
   );
 
   // RFC 7009 §2.2: 200 with an empty body, for revoked and for unknown tokens alike.

@@ -3,24 +3,25 @@
  */
 import { OAuthError } from '../errors.js';
 import { requireParam } from '../params.js';
-import type { Client, GrantType } from '../types.js';
+import type { Client, TokenGrantType } from '../types.js';
 
-export const SUPPORTED_GRANT_TYPES: readonly GrantType[] = [
+export const SUPPORTED_GRANT_TYPES: readonly TokenGrantType[] = [
   'authorization_code',
   'refresh_token',
   'client_credentials',
+  'password',
 ];
 
 /** §4.1.3 / §5.2: unknown grant types are unsupported_grant_type; ones the client lacks are unauthorized_client. */
-export function checkGrantType(params: Record<string, string>, client: Client): GrantType {
+export function checkGrantType(params: Record<string, string>, client: Client): TokenGrantType {
   const grantType = requireParam(params, 'grant_type');
   if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(grantType)) {
     throw new OAuthError('unsupported_grant_type', 'This grant_type is not supported');
   }
-  if (!client.grantTypes.includes(grantType as GrantType)) {
+  if (!client.grantTypes.includes(grantType as TokenGrantType)) {
     throw new OAuthError('unauthorized_client', `The client may not use the ${grantType} grant`);
   }
-  return grantType as GrantType;
+  return grantType as TokenGrantType;
 }
 
 export interface IssuedTokens {

@@ -6,7 +6,7 @@
  * - revoking a grant revokes every token issued from it.
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { Grants, InteractionRecord, Interactions, TokenRecord, Tokens } from '../ports.js';
+import type { GrantRecord, Grants, InteractionRecord, Interactions, TokenRecord, Tokens } from '../ports.js';
 import { fromCode, fromToken, joinScope, toCode, toToken } from './mappers.js';
 import type { Database } from './schema.js';
 
@@ -56,22 +56,32 @@ async function insertTokens(trx: Transaction<Database>, tokens: TokenRecord[]): 
   if (tokens.length > 0) await trx.insertInto('tokens').values(tokens.map(fromToken)).execute();
 }
 
+async function insertGrant(trx: Transaction<Database>, grant: GrantRecord): Promise<void> {
+  await trx
+    .insertInto('grants')
+    .values({
+      id: grant.id,
+      user_id: grant.userId,
+      client_id: grant.clientId,
+      scope: joinScope(grant.scope),
+      created_at: grant.createdAt,
+      revoked_at: grant.revokedAt,
+    })
+    .execute();
+}
+
 export function grantsRepository(db: Kysely<Database>): Grants {
   return {
     async createWithCode(grant, code) {
       await db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('grants')
-          .values({
-            id: grant.id,
-            user_id: grant.userId,
-            client_id: grant.clientId,
-            scope: joinScope(grant.scope),
-            created_at: grant.createdAt,
-            revoked_at: grant.revokedAt,
-          })
-          .execute();
+        await insertGrant(trx, grant);
         await trx.insertInto('authorization_codes').values(fromCode(code)).execute();
+      });
+    },
+    async createWithTokens(grant, tokens) {
+      await db.transaction().execute(async (trx) => {
+        await insertGrant(trx, grant);
+        await insertTokens(trx, tokens);
       });
     },
     async findCode(codeDigest) {

@@ -1,6 +1,7 @@
 /** Deleting expired rows in small batches (one short write transaction each). */
 import type { Kysely } from 'kysely';
 import type { Housekeeping } from '../ports.js';
+import { keysRepository } from './keys.js';
 import type { Database } from './schema.js';
 
 const BATCH = 500;
@@ -40,6 +41,8 @@ export function housekeepingRepository(db: Kysely<Database>): Housekeeping {
         codes: await purge(db, 'authorization_codes', now - codeRetention),
         tokens: await purge(db, 'tokens', now),
         loginFailures: await purge(db, 'login_failures', now - throttleWindow),
+        // A handful of rows at most: no batching needed, and one definition of "retired".
+        signingKeys: await keysRepository(db).purgeRetired(now),
       };
     },
   };

@@ -6,6 +6,7 @@ import { grantsRepository, interactionsRepository, tokensRepository } from './au
 import { clientsRepository, consentsRepository } from './clients.js';
 import { openDatabase } from './database.js';
 import { housekeepingRepository } from './housekeeping.js';
+import { keysRepository } from './keys.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 
@@ -23,6 +24,7 @@ export function storeOn(db: Kysely<Database>): Store {
     grants: grantsRepository(db),
     tokens: tokensRepository(db),
     throttle: throttleRepository(db),
+    keys: keysRepository(db),
     housekeeping: housekeepingRepository(db),
     async ping() {
       await sql`select 1`.execute(db);

@@ -3,12 +3,14 @@ import { type Kysely, type Migration, type MigrationResult, Migrator } from 'kys
 import * as initial from './migrations/0001-initial.js';
 import * as clientIntrospect from './migrations/0002-client-introspect.js';
 import * as clientLifetimes from './migrations/0003-client-token-lifetimes.js';
+import * as signingKeys from './migrations/0004-signing-keys.js';
 import type { Database } from './schema.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-client-introspect': clientIntrospect,
   '0003-client-token-lifetimes': clientLifetimes,
+  '0004-signing-keys': signingKeys,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResult[]> {

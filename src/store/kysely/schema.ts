@@ -106,6 +106,21 @@ export interface LoginFailuresTable {
   window_start: number;
 }
 
+export interface SigningKeysTable {
+  /** RFC 7638 thumbprint of the public key. */
+  kid: string;
+  /** 'ES256', 'RS256' or 'EdDSA'. */
+  alg: string;
+  /** JSON of the private JWK. */
+  private_jwk: string;
+  /** JSON of the public JWK. */
+  public_jwk: string;
+  created_at: number;
+  activated_at: number;
+  /** When it leaves the JWKS; null while it signs. At most one null per alg (a partial unique index). */
+  retire_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   clients: ClientsTable;
@@ -116,6 +131,7 @@ export interface Database {
   tokens: TokensTable;
   consents: ConsentsTable;
   login_failures: LoginFailuresTable;
+  signing_keys: SigningKeysTable;
 }
 
 export type { Generated };

@@ -1,0 +1,74 @@
+/**
+ * Minting tokens: new random values, their lifetimes, and the records (digests only) the store
+ * keeps. Every grant goes through here, the token endpoint's and the implicit grant's alike.
+ */
+import { digest } from '../crypto/digest.js';
+import { randomToken } from '../crypto/random.js';
+import type { IssuedTokens } from '../protocol/rfc6749/token.js';
+import type { Client, GrantType } from '../protocol/types.js';
+import type { TokenRecord } from '../store/ports.js';
+import type { ServiceDeps } from './deps.js';
+
+export interface Mint {
+  records: TokenRecord[];
+  issued: IssuedTokens;
+}
+
+/**
+ * Lifetimes, most specific first: the client's own, then the server's for this grant type, then
+ * the server's default (the seeds' per-grant OAUTH2_TOKEN_EXPIRES_IN table, overridable per client).
+ */
+function lifetimes(deps: ServiceDeps, client: Client, grantType: GrantType) {
+  const { tokens } = deps.config;
+  return {
+    access: client.accessTokenTtl ?? tokens.accessTokenTtlByGrant[grantType] ?? tokens.accessTokenTtl,
+    refresh: client.refreshTokenTtl ?? tokens.refreshTokenTtl,
+  };
+}
+
+export interface MintRequest {
+  grantType: GrantType;
+  client: Client;
+  grantId: string | null;
+  userId: string | null;
+  scope: string[];
+  /**
+   * The new refresh token's scope, or null for none. It differs from `scope` when a refresh
+   * narrowed the access token: RFC 6749 §6 says the new refresh token's scope "MUST be identical
+   * to that of the refresh token included".
+   */
+  refreshScope: string[] | null;
+}
+
+/** New access (and optionally refresh) tokens; only their digests go into the records. */
+export function mintTokens(deps: ServiceDeps, request: MintRequest): Mint {
+  const now = deps.clock.now();
+  const ttl = lifetimes(deps, request.client, request.grantType);
+  const record = (
+    token: string,
+    kind: TokenRecord['kind'],
+    scope: string[],
+    ttlSeconds: number,
+  ): TokenRecord => ({
+    tokenDigest: digest(token),
+    kind,
+    grantId: request.grantId,
+    clientId: request.client.clientId,
+    userId: request.userId,
+    scope,
+    createdAt: now,
+    expiresAt: now + ttlSeconds,
+    consumedAt: null,
+    revokedAt: null,
+  });
+  const accessToken = randomToken();
+  const records = [record(accessToken, 'access', request.scope, ttl.access)];
+  const refreshToken = request.refreshScope ? randomToken() : null;
+  if (refreshToken && request.refreshScope)
+    records.push(record(refreshToken, 'refresh', request.refreshScope, ttl.refresh));
+  return { records, issued: { accessToken, expiresIn: ttl.access, refreshToken, scope: request.scope } };
+}
+
+export function issuesRefreshTokens(deps: ServiceDeps, client: Client): boolean {
+  return deps.config.tokens.issueRefreshTokens && client.grantTypes.includes('refresh_token');
+}
