@@ -22,6 +22,7 @@ interface CreateOptions {
   introspect?: boolean;
   accessTokenTtl?: number;
   refreshTokenTtl?: number;
+  accessTokenFormat?: string;
   json?: boolean;
 }
 
@@ -59,6 +60,7 @@ export function clientCommands(program: Command, io: CliIo): void {
       'this client’s refresh token lifetime (default: the server’s)',
       Number,
     )
+    .option('--access-token-format <format>', 'opaque or jwt (RFC 9068); default: the server’s')
     .option('--json', 'print JSON')
     .action(async (opts: CreateOptions) => {
       const config = configFrom(io, program.opts().config);
@@ -77,6 +79,8 @@ export function clientCommands(program: Command, io: CliIo): void {
         introspect: opts.introspect ?? false,
         access_token_ttl: opts.accessTokenTtl,
         refresh_token_ttl: opts.refreshTokenTtl,
+        // Checked by registerClient, like every other field.
+        access_token_format: opts.accessTokenFormat as ClientRegistration['access_token_format'],
       };
       const { client, clientSecret } = await withStore(config, (store) =>
         registerClient({ store, config, clock: systemClock }, registration),

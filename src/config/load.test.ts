@@ -102,6 +102,9 @@ describe('environment variables', () => {
     LATCHKEY_ACCESS_TOKEN_TTL_CLIENT_CREDENTIALS: ['7200', 7200],
     LATCHKEY_ACCESS_TOKEN_TTL_PASSWORD: ['600', 600],
     LATCHKEY_ACCESS_TOKEN_TTL_IMPLICIT: ['900', 900],
+    LATCHKEY_ACCESS_TOKEN_FORMAT: ['jwt', 'jwt'],
+    LATCHKEY_ACCESS_TOKEN_SIGNING_ALG: ['EdDSA', 'EdDSA'],
+    LATCHKEY_ACCESS_TOKEN_AUDIENCE: ['https://api.example.com', 'https://api.example.com'],
     LATCHKEY_ADMIN_USERNAME: ['root', 'root'],
     LATCHKEY_ADMIN_PASSWORD: ['a long admin password', 'a long admin password'],
   };

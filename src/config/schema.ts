@@ -52,6 +52,12 @@ export const configSchema = z
         authorizationCodeTtl: seconds(10, 600).default(60),
         /** Whether refresh tokens are issued with the authorization code grant. */
         issueRefreshTokens: z.boolean().default(true),
+        /** Access tokens as opaque strings (looked up) or RFC 9068 JWTs (verified by signature); per client too. */
+        accessTokenFormat: z.enum(['opaque', 'jwt']).default('opaque'),
+        /** The algorithm JWT access tokens are signed with; ES256 is the fastest to sign. */
+        accessTokenSigningAlg: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
+        /** The `aud` of JWT access tokens (RFC 9068 §2.2); the issuer when unset. */
+        accessTokenAudience: z.string().min(1).max(2000).optional(),
       })
       .prefault({}),
     pkce: z

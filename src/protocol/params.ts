@@ -25,6 +25,12 @@ export function singleParams(raw: RawParams | null | undefined): Record<string, 
   return out;
 }
 
+/**
+ * The longest token Latchkey looks up. Its own opaque tokens are 43 characters and its JWT access
+ * tokens well under 1 KiB; anything longer is not one of them, and is refused without hashing it.
+ */
+export const MAX_TOKEN_LENGTH = 4096;
+
 export function requireParam(params: Record<string, string>, name: string): string {
   const value = params[name];
   if (value === undefined) throw new OAuthError('invalid_request', `The ${name} parameter is required`);

@@ -21,6 +21,8 @@ export function authorizationServerMetadata({
     token_endpoint: `${issuer}/oauth/token`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
+    // The keys that sign JWT access tokens (RFC 9068 §4), and ID tokens once OpenID Connect exists.
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
     // Implicit and password exist for clients that register them (RFC 9700 §2.1.2, §2.4 advise
     // against both); every other client is refused them.
     response_types_supported: ['code', 'token'],

@@ -17,6 +17,8 @@ export type GrantType =
 /** Grants redeemed at the token endpoint. */
 export type TokenGrantType = Exclude<GrantType, 'implicit'>;
 export type ResponseType = 'code' | 'token';
+/** Opaque random strings looked up in the store, or RFC 9068 JWTs an API can verify by itself. */
+export type AccessTokenFormat = 'opaque' | 'jwt';
 
 /** A registered client application (RFC 6749 §2, RFC 7591 field names on the wire). */
 export interface Client {
@@ -39,6 +41,8 @@ export interface Client {
   /** Lifetimes for this client's tokens (seconds), overriding the server's; null: the server's. */
   accessTokenTtl: number | null;
   refreshTokenTtl: number | null;
+  /** This client's access token format; null: the server's. */
+  accessTokenFormat: AccessTokenFormat | null;
   createdAt: number;
 }
 

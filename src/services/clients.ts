@@ -7,7 +7,13 @@ import { randomId, randomToken } from '../crypto/random.js';
 import { OAuthError } from '../protocol/errors.js';
 import { redirectUriProblem } from '../protocol/rfc6749/redirect-uri.js';
 import { isScopeToken } from '../protocol/rfc6749/scope.js';
-import type { Client, GrantType, ResponseType, TokenEndpointAuthMethod } from '../protocol/types.js';
+import type {
+  AccessTokenFormat,
+  Client,
+  GrantType,
+  ResponseType,
+  TokenEndpointAuthMethod,
+} from '../protocol/types.js';
 import { DuplicateKeyError } from '../store/ports.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -29,6 +35,8 @@ export interface ClientRegistration {
   /** Latchkey extension: this client's access and refresh token lifetimes in seconds (default: the server's). */
   access_token_ttl?: number | null;
   refresh_token_ttl?: number | null;
+  /** Latchkey extension: `jwt` for RFC 9068 access tokens, `opaque`, or null for the server's setting. */
+  access_token_format?: AccessTokenFormat | null;
 }
 
 export interface RegisteredClient {
@@ -89,6 +97,12 @@ function checkTtl(name: string, value: unknown, min: number, max: number): numbe
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw metadataError(`${name} must be a whole number of seconds from ${min} to ${max}`);
   }
+  return value;
+}
+
+function checkFormat(value: unknown): AccessTokenFormat | null {
+  if (value === undefined || value === null) return null;
+  if (value !== 'opaque' && value !== 'jwt') throw metadataError('access_token_format must be opaque or jwt');
   return value;
 }
 
@@ -184,6 +198,7 @@ export function clientFromRegistration(input: ClientRegistration, now: number): 
     canIntrospect: input.introspect ?? false,
     accessTokenTtl: checkTtl('access_token_ttl', input.access_token_ttl, 60, 86_400),
     refreshTokenTtl: checkTtl('refresh_token_ttl', input.refresh_token_ttl, 300, 31_536_000),
+    accessTokenFormat: checkFormat(input.access_token_format),
     createdAt: now,
   };
 }

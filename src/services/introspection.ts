@@ -1,6 +1,6 @@
 /** The introspection endpoint's use case (RFC 7662). */
 import { digest } from '../crypto/digest.js';
-import { type RawParams, singleParams } from '../protocol/params.js';
+import { MAX_TOKEN_LENGTH, type RawParams, singleParams } from '../protocol/params.js';
 import {
   checkIntrospectionCaller,
   introspectionResponse,
@@ -17,6 +17,6 @@ export async function introspect(
   const client = await authenticateRequestClient(deps, input.authorization, params);
   checkIntrospectionCaller(client);
   const token = introspectionToken(params);
-  const record = token.length > 512 ? null : await deps.store.tokens.findWithUser(digest(token));
+  const record = token.length > MAX_TOKEN_LENGTH ? null : await deps.store.tokens.findWithUser(digest(token));
   return introspectionResponse(record, client, { now: deps.clock.now(), issuer: deps.config.issuer });
 }

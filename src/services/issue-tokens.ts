@@ -3,11 +3,14 @@
  * keeps. Every grant goes through here, the token endpoint's and the implicit grant's alike.
  */
 import { digest } from '../crypto/digest.js';
-import { randomToken } from '../crypto/random.js';
+import { signJwt } from '../crypto/keys.js';
+import { randomId, randomToken } from '../crypto/random.js';
 import type { IssuedTokens } from '../protocol/rfc6749/token.js';
-import type { Client, GrantType } from '../protocol/types.js';
+import { JWT_ACCESS_TOKEN_TYPE, jwtAccessTokenClaims } from '../protocol/rfc9068-jwt-access-token.js';
+import type { AccessTokenFormat, Client, GrantType } from '../protocol/types.js';
 import type { TokenRecord } from '../store/ports.js';
 import type { ServiceDeps } from './deps.js';
+import { signingKey } from './signing-keys.js';
 
 export interface Mint {
   records: TokenRecord[];
@@ -31,6 +34,8 @@ export interface MintRequest {
   client: Client;
   grantId: string | null;
   userId: string | null;
+  /** The user's name for a JWT access token's `username`; looked up when omitted and needed. */
+  username?: string | null;
   scope: string[];
   /**
    * The new refresh token's scope, or null for none. It differs from `scope` when a refresh
@@ -40,8 +45,17 @@ export interface MintRequest {
   refreshScope: string[] | null;
 }
 
-/** New access (and optionally refresh) tokens; only their digests go into the records. */
-export function mintTokens(deps: ServiceDeps, request: MintRequest): Mint {
+/** The client's own format, else the server's (RFC 9068 JWTs per server or per client). */
+export function accessTokenFormat(deps: ServiceDeps, client: Client): AccessTokenFormat {
+  return client.accessTokenFormat ?? deps.config.tokens.accessTokenFormat;
+}
+
+/**
+ * New access (and optionally refresh) tokens; only their digests go into the records. A JWT access
+ * token is stored by digest like an opaque one, so revocation, introspection and grant-wide
+ * revocation treat both alike; an API that verifies the JWT locally sees revocation only at expiry.
+ */
+export async function mintTokens(deps: ServiceDeps, request: MintRequest): Promise<Mint> {
   const now = deps.clock.now();
   const ttl = lifetimes(deps, request.client, request.grantType);
   const record = (
@@ -61,7 +75,10 @@ export function mintTokens(deps: ServiceDeps, request: MintRequest): Mint {
     consumedAt: null,
     revokedAt: null,
   });
-  const accessToken = randomToken();
+  const accessToken =
+    accessTokenFormat(deps, request.client) === 'jwt'
+      ? await jwtAccessToken(deps, request, now, now + ttl.access)
+      : randomToken();
   const records = [record(accessToken, 'access', request.scope, ttl.access)];
   const refreshToken = request.refreshScope ? randomToken() : null;
   if (refreshToken && request.refreshScope)
@@ -71,4 +88,29 @@ export function mintTokens(deps: ServiceDeps, request: MintRequest): Mint {
 
 export function issuesRefreshTokens(deps: ServiceDeps, client: Client): boolean {
   return deps.config.tokens.issueRefreshTokens && client.grantTypes.includes('refresh_token');
+}
+
+async function jwtAccessToken(
+  deps: ServiceDeps,
+  request: MintRequest,
+  issuedAt: number,
+  expiresAt: number,
+): Promise<string> {
+  const { tokens, issuer } = deps.config;
+  let username = request.username ?? null;
+  if (request.username === undefined && request.userId) {
+    username = (await deps.store.users.findById(request.userId))?.username ?? null;
+  }
+  const claims = jwtAccessTokenClaims({
+    issuer,
+    audience: tokens.accessTokenAudience ?? issuer,
+    clientId: request.client.clientId,
+    userId: request.userId,
+    username,
+    scope: request.scope,
+    issuedAt,
+    expiresAt,
+    jti: randomId(),
+  });
+  return signJwt(await signingKey(deps, tokens.accessTokenSigningAlg), JWT_ACCESS_TOKEN_TYPE, claims);
 }

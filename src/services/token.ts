@@ -5,7 +5,7 @@
 import { digest } from '../crypto/digest.js';
 import { randomId } from '../crypto/random.js';
 import { isOAuthError } from '../protocol/errors.js';
-import { type RawParams, requireParam, singleParams } from '../protocol/params.js';
+import { MAX_TOKEN_LENGTH, type RawParams, requireParam, singleParams } from '../protocol/params.js';
 import {
   checkAuthorizationCode,
   codeReplayError,
@@ -67,7 +67,7 @@ async function authorizationCodeGrant(
   }
   checkAuthorizationCode(params, code, client, clock.now());
   const stored = code!;
-  const mint = mintTokens(deps, {
+  const mint = await mintTokens(deps, {
     grantType: 'authorization_code',
     client,
     grantId: stored.grantId,
@@ -98,11 +98,12 @@ async function refreshTokenGrant(
   const stored = token!;
   const user = stored.userId ? await store.users.findById(stored.userId) : null;
   if (!stored.grantId || !user || user.disabled) throw refreshReuseError();
-  const mint = mintTokens(deps, {
+  const mint = await mintTokens(deps, {
     grantType: 'refresh_token',
     client,
     grantId: stored.grantId,
     userId: user.id,
+    username: user.username,
     scope,
     refreshScope: stored.scope,
   });
@@ -121,7 +122,7 @@ async function clientCredentialsGrant(
 ): Promise<IssuedTokens> {
   const scope = checkClientCredentials(params, client);
   // RFC 6749 §4.4.3: "A refresh token SHOULD NOT be included."
-  const mint = mintTokens(deps, {
+  const mint = await mintTokens(deps, {
     grantType: 'client_credentials',
     client,
     grantId: null,
@@ -144,9 +145,9 @@ async function passwordGrant(
   input: TokenRequestInput,
 ): Promise<IssuedTokens> {
   const request = checkPasswordGrant(params, client);
-  let userId: string;
+  let user: { id: string; username: string };
   try {
-    userId = (await verifyCredentials(deps, { ...request, ip: input.ip })).id;
+    user = await verifyCredentials(deps, { ...request, ip: input.ip });
   } catch (error) {
     if (isOAuthError(error) && error.code === 'too_many_requests') {
       throw throttledCredentialsError(deps.config.throttle.window);
@@ -155,18 +156,19 @@ async function passwordGrant(
     throw error;
   }
   const grantId = randomId();
-  const mint = mintTokens(deps, {
+  const mint = await mintTokens(deps, {
     grantType: 'password',
     client,
     grantId,
-    userId,
+    userId: user.id,
+    username: user.username,
     scope: request.scope,
     refreshScope: issuesRefreshTokens(deps, client) ? request.scope : null,
   });
   await deps.store.grants.createWithTokens(
     {
       id: grantId,
-      userId,
+      userId: user.id,
       clientId: client.clientId,
       scope: request.scope,
       createdAt: deps.clock.now(),
@@ -186,7 +188,7 @@ const GRANTS: Record<TokenGrantType, Grant> = {
 
 /** In-process verification of an opaque access token, for the provider's own API and the resource helper. */
 export async function lookupAccessToken(deps: ServiceDeps, token: string): Promise<AccessTokenInfo | null> {
-  if (token.length > 512) return null;
+  if (token.length > MAX_TOKEN_LENGTH) return null;
   const record = await deps.store.tokens.findWithUser(digest(token));
   if (record?.kind !== 'access' || !isActive(record, deps.clock.now())) return null;
   return {

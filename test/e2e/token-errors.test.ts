@@ -418,11 +418,12 @@ describe('request shape', () => {
   });
 
   it('answers a supported grant the client is not registered for with unauthorized_client', async () => {
-    for (const body of [
+    const bodies: Record<string, string>[] = [
       { grant_type: 'client_credentials' },
       // Off unless the client's grant_types names it (RFC 9700 §2.4).
       { grant_type: 'password', username: 'alice', password: 'x' },
-    ]) {
+    ];
+    for (const body of bodies) {
       expectTokenError(await refusedPost({ authorization: authA(), body }), 400, 'unauthorized_client');
     }
   });

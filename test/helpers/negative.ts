@@ -201,9 +201,11 @@ export interface TokenPost {
   contentType?: string | null;
   headers?: Record<string, string>;
   method?: string;
+  /** Default /oauth/token; /oauth/revoke and /oauth/introspect take the same kind of request. */
+  path?: string;
 }
 
-/** POST /oauth/token with full control of the request. */
+/** POST /oauth/token (or another client-authenticated endpoint) with full control of the request. */
 export async function postToken(t: TestServer, request: TokenPost = {}): Promise<JsonResponse> {
   const headers = new Headers(request.headers);
   const contentType =
@@ -216,7 +218,11 @@ export async function postToken(t: TestServer, request: TokenPost = {}): Promise
   // A Uint8Array body gets no default Content-Type from fetch, which is how "none" is sent.
   if (contentType !== null) headers.set('content-type', contentType);
   else if (typeof body === 'string') body = Buffer.from(body);
-  const response = await fetch(`${t.url}/oauth/token`, { method: request.method ?? 'POST', headers, body });
+  const response = await fetch(`${t.url}${request.path ?? '/oauth/token'}`, {
+    method: request.method ?? 'POST',
+    headers,
+    body,
+  });
   return readJson(response);
 }
 

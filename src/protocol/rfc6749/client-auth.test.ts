@@ -22,6 +22,7 @@ const client = (method: Client['tokenEndpointAuthMethod'], secret: string | null
   canIntrospect: false,
   accessTokenTtl: null,
   refreshTokenTtl: null,
+  accessTokenFormat: null,
   createdAt: 0,
 });
 

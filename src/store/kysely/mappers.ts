@@ -44,6 +44,9 @@ export function toClient(row: ClientsTable): Client {
     canIntrospect: row.introspect === 1,
     accessTokenTtl: numOrNull(row.access_token_ttl),
     refreshTokenTtl: numOrNull(row.refresh_token_ttl),
+    // Anything but a known format (a hand-edited row) falls back to the server's setting.
+    accessTokenFormat:
+      row.access_token_format === 'jwt' || row.access_token_format === 'opaque' ? row.access_token_format : null,
     createdAt: num(row.created_at),
   };
 }
@@ -64,6 +67,7 @@ export function fromClient(client: Client): ClientsTable {
     introspect: client.canIntrospect ? 1 : 0,
     access_token_ttl: client.accessTokenTtl,
     refresh_token_ttl: client.refreshTokenTtl,
+    access_token_format: client.accessTokenFormat,
     created_at: client.createdAt,
   };
 }
