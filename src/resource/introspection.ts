@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { type Clock, systemClock } from '../protocol/clock.js';
 import type { AccessTokenInfo } from '../protocol/types.js';
 import { accessTokenInfoFromClaims } from './claims.js';
-import type { TokenVerifier } from './verify.js';
+import { type TokenVerifier, VerifierUnavailableError } from './verify.js';
 
 export interface IntrospectionVerifierOptions {
   /** The provider's introspection endpoint, e.g. `https://id.example.com/oauth/introspect`. */
@@ -166,9 +166,12 @@ function readResponse(body: unknown, endpoint: string, now: number): AccessToken
 
 function unavailable(endpoint: string, cause: unknown): Error {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new Error(`latchkey/resource: the introspection endpoint ${endpoint} cannot answer: ${reason}`, {
-    cause,
-  });
+  return new VerifierUnavailableError(
+    `latchkey/resource: the introspection endpoint ${endpoint} cannot answer: ${reason}`,
+    {
+      cause,
+    },
+  );
 }
 
 /** application/x-www-form-urlencoded (RFC 6749 Appendix B), as the provider decodes it. */

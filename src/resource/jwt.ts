@@ -12,11 +12,20 @@
  * A bad token resolves to null (401 invalid_token); failing to fetch the key set is an outage and
  * throws, so the client is told to retry rather than to throw its token away.
  */
-import { createRemoteJWKSet, customFetch, type JWTPayload, jwtVerify, type RemoteJWKSetOptions } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  type JWTPayload,
+  jwtVerify,
+  type RemoteJWKSetOptions,
+} from 'jose';
 import { type Clock, systemClock } from '../protocol/clock.js';
 import type { AccessTokenInfo } from '../protocol/types.js';
 import { accessTokenInfoFromClaims } from './claims.js';
-import type { TokenVerifier } from './verify.js';
+import { type TokenVerifier, VerifierUnavailableError } from './verify.js';
 
 export interface JwtVerifierOptions {
   /** The provider's issuer identifier; tokens must carry exactly this `iss` (RFC 9068 §4). */
@@ -34,7 +43,10 @@ export interface JwtVerifierOptions {
    * secret, or no key at all, mint tokens.
    */
   algorithms?: string[];
-  /** For `exp`, `nbf` and `iat`; the system clock by default. */
+  /**
+   * For `exp`, `nbf` and `iat`; the system clock by default. The key-set cache (`cacheMaxAge`,
+   * `cooldown`) is timed by jose with the real clock.
+   */
   clock?: Clock;
   /** Seconds of clock skew tolerated between provider and API. Default 5. */
   clockTolerance?: number;
@@ -69,8 +81,7 @@ const ASYMMETRIC_ALGORITHMS = new Set([
 ]);
 // RFC 9068 §2.2: the claims every JWT access token carries. iss and aud are checked by value below.
 const REQUIRED_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
-// RFC 7515 §7.1: a compact JWS is three base64url parts. Anything else is refused before any work,
-// so junk never causes a key-set fetch.
+// RFC 7515 §7.1: a compact JWS is three base64url parts.
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /**
  * jose error codes that mean the key set could not be had — the provider (or the network) is
@@ -110,7 +121,7 @@ export function jwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   };
 
   return async function verifyJwtAccessToken(token: string): Promise<AccessTokenInfo | null> {
-    if (!COMPACT_JWS.test(token)) return null;
+    if (!worthVerifying(token, settings.issuer)) return null;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keys, {
@@ -119,15 +130,36 @@ export function jwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       }));
     } catch (error) {
       if (isOutage(error)) {
-        throw new Error(`latchkey/resource: cannot get the JSON Web Key Set from ${jwksUri}`, {
-          cause: error,
-        });
+        throw new VerifierUnavailableError(
+          `latchkey/resource: cannot get the JSON Web Key Set from ${jwksUri}`,
+          {
+            cause: error,
+          },
+        );
       }
       return null;
     }
     if (typeof payload.jti !== 'string' || typeof payload.sub !== 'string') return null;
     return accessTokenInfoFromClaims(payload);
   };
+}
+
+/**
+ * Checks of the unverified token that need no key: one that fails them could never verify, so it
+ * is refused before it can cost a key-set fetch (and refused even while the key set is
+ * unreachable: a token from another issuer is a bad token, not an outage). jwtVerify repeats
+ * every check on the verified token.
+ */
+function worthVerifying(token: string, issuer: string): boolean {
+  if (!COMPACT_JWS.test(token)) return false;
+  try {
+    const { typ } = decodeProtectedHeader(token);
+    // RFC 9068 §4 / RFC 8725 §3.11: media types compare case-insensitively, "application/" optional.
+    if (typeof typ !== 'string' || typ.toLowerCase().replace(/^application\//, '') !== 'at+jwt') return false;
+    return decodeJwt(token).iss === issuer;
+  } catch {
+    return false;
+  }
 }
 
 function remoteOptions(settings: JwtVerifierOptions): RemoteJWKSetOptions {
@@ -142,10 +174,9 @@ function remoteOptions(settings: JwtVerifierOptions): RemoteJWKSetOptions {
 }
 
 function isOutage(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  // Not a jose error: fetch itself failed (connection refused, DNS), or the key could not be used.
-  if (typeof code !== 'string' || !code.startsWith('ERR_')) return true;
-  return OUTAGE_CODES.has(code);
+  // Not a jose error: fetch itself failed (connection refused, DNS), or a published key is unusable.
+  if (!(error instanceof errors.JOSEError)) return true;
+  return OUTAGE_CODES.has(error.code);
 }
 
 /** Misconfiguration fails when the verifier is created, not as a 401 on every request. */

@@ -33,6 +33,17 @@ export interface VerifyAccessTokenOptions {
   clock?: Clock;
 }
 
+/**
+ * What the bundled verifiers throw when the provider cannot answer (key set or introspection
+ * endpoint down, slow or garbled). `statusCode` 503 makes Fastify's and Express's default error
+ * handlers answer 503, not 500: the token may be fine, the client should retry.
+ */
+export class VerifierUnavailableError extends Error {
+  override name = 'VerifierUnavailableError';
+  readonly statusCode = 503;
+  readonly status = 503;
+}
+
 /** The plain request shape every Node HTTP framework offers. */
 export interface RequestWithHeaders {
   headers: Record<string, string | string[] | undefined>;
