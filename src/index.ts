@@ -16,6 +16,7 @@ import {
 } from './services/clients.js';
 import type { ServiceDeps } from './services/deps.js';
 import { purgeExpired, schedulePurge } from './services/housekeeping.js';
+import { ensureSigningKeys } from './services/signing-keys.js';
 import { createUser, ensureAdminUser } from './services/users.js';
 import { openStore } from './store/kysely/index.js';
 import type { PurgeCounts, Store } from './store/ports.js';
@@ -49,7 +50,10 @@ export interface AuthServer {
   /** A new secret for a confidential client, returned once; the old one stops working. */
   rotateClientSecret(clientId: string): Promise<string>;
   createUser(input: { username: string; password: string }): ReturnType<typeof createUser>;
-  /** Deletes expired codes, tokens, sessions and interactions now (the server also does it on a timer). */
+  /**
+   * Deletes expired codes, tokens, sessions, interactions, throttling counters and retired signing
+   * keys now (the server also does it on a timer).
+   */
   purgeExpired(): Promise<PurgeCounts>;
   /** Creates the admin account if there are no users; see services/users.ts. */
   ensureAdminUser(): ReturnType<typeof ensureAdminUser>;
@@ -66,6 +70,20 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
   try {
     app = await buildApp(deps, { logger: options.logger });
   } catch (error) {
+    await store.close();
+    throw error;
+  }
+  try {
+    // The first start makes the key JWT access tokens are signed with; later starts find it.
+    // The key JWT access tokens are signed with, made now so the first token is not slowed by it.
+    const keys = await ensureSigningKeys(deps, [config.tokens.accessTokenSigningAlg]);
+    for (const { kid, alg, problem } of keys.unreadable)
+      app.log.error(
+        { kid, alg, problem },
+        'a stored signing key cannot be read: it is neither used nor published',
+      );
+  } catch (error) {
+    await app.close();
     await store.close();
     throw error;
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `latchkey` command: serve, migrate, users create, clients create, clients list.
+ * The `latchkey` command: serve, migrate, users create, clients create, clients list, keys.
  * Configuration comes from LATCHKEY_* variables and an optional --config JSON file. Bad input
  * exits non-zero with a one-line reason; secrets are printed once and never logged.
  */
@@ -11,6 +11,7 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { OAuthError } from '../protocol/errors.js';
 import { clientCommands } from './clients.js';
+import { keysCommands } from './keys.js';
 import { serve } from './serve.js';
 import { migrate, purge, usersCommands } from './users.js';
 
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo): Command {
     .action(async () => purge(io, configFrom(io, program.opts().config)));
   usersCommands(program, io);
   clientCommands(program, io);
+  keysCommands(program, io);
   return program;
 }
 

@@ -39,7 +39,8 @@ export async function purge(io: CliIo, config: Config): Promise<void> {
   const counts = await withStore(config, (store) => purgeExpired({ store, config, clock: systemClock }));
   io.out(
     `Deleted ${counts.tokens} tokens, ${counts.codes} codes, ${counts.sessions} sessions, ` +
-      `${counts.interactions} interactions and ${counts.loginFailures} throttling counters.`,
+      `${counts.interactions} interactions, ${counts.loginFailures} throttling counters and ` +
+      `${counts.signingKeys} retired signing keys.`,
   );
 }
 

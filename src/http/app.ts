@@ -13,6 +13,7 @@ import { apiMeRoute } from './routes/api-me.js';
 import { authorizeRoute } from './routes/authorize.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { interactionRoutes } from './routes/interaction.js';
+import { jwksRoute } from './routes/jwks.js';
 import { sessionRoutes } from './routes/session.js';
 import { tokenRoutes } from './routes/token.js';
 import { baseHeaders } from './security-headers.js';
@@ -35,6 +36,7 @@ const requestSerializer = (request: FastifyRequest) => ({
 /** Paths that exist, for 405 with Allow instead of 404 when the method is wrong. */
 const ALLOWED_METHODS: Record<string, string> = {
   '/oauth/authorize': 'GET, HEAD',
+  '/.well-known/jwks.json': 'GET, HEAD',
   '/oauth/token': 'POST',
   '/oauth/revoke': 'POST',
   '/oauth/introspect': 'POST',
@@ -85,6 +87,7 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
   });
 
   discoveryRoutes(app, ctx);
+  jwksRoute(app, ctx);
   authorizeRoute(app, ctx);
   interactionRoutes(app, ctx);
   sessionRoutes(app, ctx);

@@ -170,7 +170,7 @@ async function issueImplicitToken(
   userId: string,
 ): Promise<string> {
   const grantId = randomId();
-  const mint = mintTokens(deps, {
+  const mint = await mintTokens(deps, {
     grantType: 'implicit',
     client,
     grantId,

@@ -1,4 +1,8 @@
-/** Removing what has expired, on a timer in the server and on demand from the CLI. */
+/**
+ * Removing what has expired, on a timer in the server and on demand from the CLI. Signing keys
+ * past their retire time go too (the store's purge counts them as `signingKeys`); they have left
+ * the JWK Set already, so no instance's key cache needs telling.
+ */
 import type { PurgeCounts } from '../store/ports.js';
 import type { ServiceDeps } from './deps.js';
 

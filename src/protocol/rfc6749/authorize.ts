@@ -79,7 +79,9 @@ async function checkClient(raw: RawParams, deps: AuthorizeDeps): Promise<Client>
 }
 
 function checkRedirectUri(raw: RawParams, client: Client): string {
-  return resolveRedirectUri(client.redirectUris, single(raw, 'redirect_uri'));
+  return resolveRedirectUri(client.redirectUris, single(raw, 'redirect_uri'), {
+    loopbackAnyPort: raw.response_type === 'code',
+  });
 }
 
 /** A bound on what each abandoned request may store; real clients send a few dozen characters. */

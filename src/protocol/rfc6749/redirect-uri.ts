@@ -45,8 +45,13 @@ export function redirectUriProblem(uri: string): string | null {
  * RFC 9700 §4.1.3: exact string comparison. RFC 8252 §7.3: for http loopback IP literals the
  * port may differ ("the authorization server MUST allow any port to be specified").
  */
-export function matchRedirectUri(registered: string[], requested: string): boolean {
+export function matchRedirectUri(
+  registered: string[],
+  requested: string,
+  options: RedirectMatchOptions = { loopbackAnyPort: true },
+): boolean {
   if (registered.includes(requested)) return true;
+  if (!options.loopbackAnyPort) return false;
   let req: URL;
   try {
     req = new URL(requested);
@@ -78,13 +83,26 @@ function withPort(candidate: string, reg: URL, port: string): string {
 }
 
 /** Chooses the redirect URI for an authorization request (RFC 6749 §3.1.2.3). */
-export function resolveRedirectUri(registered: string[], requested: string | undefined): string {
+export interface RedirectMatchOptions {
+  /**
+   * Whether RFC 8252 §7.3's any-port rule for loopback URIs applies. Only for code requests: a code
+   * sent to another local port is useless without the client's secret or PKCE verifier, but an
+   * implicit response carries the token itself, so any local process could collect it.
+   */
+  loopbackAnyPort: boolean;
+}
+
+export function resolveRedirectUri(
+  registered: string[],
+  requested: string | undefined,
+  options: RedirectMatchOptions = { loopbackAnyPort: true },
+): string {
   if (requested === undefined) {
     // OAuth 2.1 §2.3.1 / RFC 6749 §3.1.2.3: may be omitted only when exactly one is registered.
     if (registered.length === 1) return registered[0]!;
     throw new OAuthError('invalid_request', 'The redirect_uri parameter is required for this client');
   }
-  if (!matchRedirectUri(registered, requested)) {
+  if (!matchRedirectUri(registered, requested, options)) {
     throw new OAuthError('invalid_request', 'The redirect_uri is not registered for this client');
   }
   return requested;

@@ -18,6 +18,8 @@ function parseJwk(column: string, text: string): JWK | string {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     return `${column} is not a JSON object`;
   if (typeof (value as JWK).kty !== 'string') return `${column} has no "kty"`;
+  // Caught here rather than as a failed signature on the token endpoint's hot path.
+  if (column === 'private_jwk' && typeof (value as JWK).d !== 'string') return `${column} has no "d"`;
   return value as JWK;
 }
 

@@ -46,7 +46,9 @@ export function toClient(row: ClientsTable): Client {
     refreshTokenTtl: numOrNull(row.refresh_token_ttl),
     // Anything but a known format (a hand-edited row) falls back to the server's setting.
     accessTokenFormat:
-      row.access_token_format === 'jwt' || row.access_token_format === 'opaque' ? row.access_token_format : null,
+      row.access_token_format === 'jwt' || row.access_token_format === 'opaque'
+        ? row.access_token_format
+        : null,
     createdAt: num(row.created_at),
   };
 }

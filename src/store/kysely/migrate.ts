@@ -4,6 +4,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as clientIntrospect from './migrations/0002-client-introspect.js';
 import * as clientLifetimes from './migrations/0003-client-token-lifetimes.js';
 import * as signingKeys from './migrations/0004-signing-keys.js';
+import * as clientTokenFormat from './migrations/0005-client-access-token-format.js';
 import type { Database } from './schema.js';
 
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-client-introspect': clientIntrospect,
   '0003-client-token-lifetimes': clientLifetimes,
   '0004-signing-keys': signingKeys,
+  '0005-client-access-token-format': clientTokenFormat,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResult[]> {

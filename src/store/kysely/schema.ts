@@ -30,6 +30,7 @@ export interface ClientsTable {
   introspect: number;
   access_token_ttl: number | null;
   refresh_token_ttl: number | null;
+  access_token_format: string | null;
   created_at: number;
 }
 

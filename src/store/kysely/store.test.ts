@@ -48,6 +48,7 @@ function client(overrides: Partial<Client> = {}): Client {
     canIntrospect: false,
     accessTokenTtl: null,
     refreshTokenTtl: null,
+    accessTokenFormat: null,
     createdAt: T0,
     ...overrides,
   };
