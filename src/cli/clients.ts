@@ -11,6 +11,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 interface CreateOptions {
   name: string;
   redirectUri?: string[];
+  postLogoutRedirectUri?: string[];
   clientId?: string;
   clientUri?: string;
   scope?: string;
@@ -35,6 +36,11 @@ export function clientCommands(program: Command, io: CliIo): void {
     .option(
       '-r, --redirect-uri <uri>',
       'a redirect URI (repeat for several; needed for authorization_code)',
+      collect,
+    )
+    .option(
+      '--post-logout-redirect-uri <uri>',
+      'where RP-initiated logout may return the browser (repeat for several)',
       collect,
     )
     .option('--client-id <id>', 'client_id (generated when omitted)')
@@ -69,6 +75,7 @@ export function clientCommands(program: Command, io: CliIo): void {
         client_name: opts.name,
         client_uri: opts.clientUri,
         redirect_uris: opts.redirectUri,
+        post_logout_redirect_uris: opts.postLogoutRedirectUri,
         scope: opts.scope,
         grant_types: opts.grantType as GrantType[] | undefined,
         token_endpoint_auth_method: (opts.public ? 'none' : opts.authMethod) as

@@ -26,6 +26,7 @@ export const ENV_VARS: Record<string, string[]> = {
   LATCHKEY_ACCESS_TOKEN_SIGNING_ALG: ['tokens', 'accessTokenSigningAlg'],
   LATCHKEY_ACCESS_TOKEN_AUDIENCE: ['tokens', 'accessTokenAudience'],
   LATCHKEY_AUTHORIZATION_CODE_TTL: ['tokens', 'authorizationCodeTtl'],
+  LATCHKEY_ID_TOKEN_TTL: ['tokens', 'idTokenTtl'],
   LATCHKEY_ISSUE_REFRESH_TOKENS: ['tokens', 'issueRefreshTokens'],
   LATCHKEY_PKCE_ALLOW_PLAIN: ['pkce', 'allowPlain'],
   LATCHKEY_SESSION_TTL: ['sessions', 'ttl'],

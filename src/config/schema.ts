@@ -48,6 +48,8 @@ export const configSchema = z
           .prefault({}),
         /** Refresh token lifetime (seconds); each rotation starts a new one. */
         refreshTokenTtl: seconds(300, 31_536_000).default(2_592_000),
+        /** OpenID Connect ID token lifetime (seconds). */
+        idTokenTtl: seconds(60, 86_400).default(3600),
         /** Authorization code lifetime (seconds). RFC 6749 §4.1.2: at most 10 minutes. */
         authorizationCodeTtl: seconds(10, 600).default(60),
         /** Whether refresh tokens are issued with the authorization code grant. */

@@ -12,8 +12,10 @@ import { sendError } from './respond.js';
 import { apiMeRoute } from './routes/api-me.js';
 import { authorizeRoute } from './routes/authorize.js';
 import { discoveryRoutes } from './routes/discovery.js';
+import { END_SESSION_CONFIRM_PATH, END_SESSION_PATH, endSessionRoutes } from './routes/end-session.js';
 import { interactionRoutes } from './routes/interaction.js';
 import { jwksRoute } from './routes/jwks.js';
+import { openidRoutes } from './routes/openid.js';
 import { sessionRoutes } from './routes/session.js';
 import { tokenRoutes } from './routes/token.js';
 import { baseHeaders } from './security-headers.js';
@@ -35,7 +37,9 @@ const requestSerializer = (request: FastifyRequest) => ({
 
 /** Paths that exist, for 405 with Allow instead of 404 when the method is wrong. */
 const ALLOWED_METHODS: Record<string, string> = {
-  '/oauth/authorize': 'GET, HEAD',
+  '/oauth/authorize': 'GET, HEAD, POST',
+  '/.well-known/openid-configuration': 'GET, HEAD',
+  '/oauth/userinfo': 'GET, HEAD, POST',
   '/.well-known/jwks.json': 'GET, HEAD',
   '/oauth/token': 'POST',
   '/oauth/revoke': 'POST',
@@ -43,6 +47,8 @@ const ALLOWED_METHODS: Record<string, string> = {
   '/api/me': 'GET, HEAD',
   '/login': 'GET, HEAD, POST',
   '/logout': 'POST',
+  [END_SESSION_PATH]: 'GET, HEAD, POST',
+  [END_SESSION_CONFIRM_PATH]: 'POST',
 };
 
 export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -91,7 +97,10 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
   authorizeRoute(app, ctx);
   interactionRoutes(app, ctx);
   sessionRoutes(app, ctx);
+  endSessionRoutes(app, ctx);
   tokenRoutes(app, ctx);
   await apiMeRoute(app, ctx);
+  // After /api/me: UserInfo uses the bearer-token guard that route registers.
+  openidRoutes(app, ctx);
   return app;
 }

@@ -3,10 +3,16 @@
  * back to the client, or an error page for people.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorView, renderErrorPage, STYLESHEET_PATH } from '../pages/index.js';
+import {
+  type ErrorView,
+  FORM_POST_SCRIPT,
+  renderErrorPage,
+  renderFormPostPage,
+  STYLESHEET_PATH,
+} from '../pages/index.js';
 import { isOAuthError, OAuthError } from '../protocol/errors.js';
-import { errorResponseUrl } from '../protocol/rfc6749/authorize.js';
-import { pageCsp } from './security-headers.js';
+import { type AuthorizationResponse, errorResponse } from '../protocol/rfc6749/authorization-response.js';
+import { formTargetFor, pageCsp } from './security-headers.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,13 +35,30 @@ export function sendPage(
   html: string,
   status = 200,
   formTargets: string[] = [],
+  scripts: string[] = [],
 ): FastifyReply {
   return reply
     .code(status)
     .header('Content-Type', 'text/html; charset=utf-8')
     .header('Cache-Control', 'no-store')
-    .header('Content-Security-Policy', pageCsp(formTargets))
+    .header('Content-Security-Policy', pageCsp(formTargets, scripts))
     .send(html);
+}
+
+/**
+ * An authorization response: a redirect (RFC 6749 §4.1.2, `status` 302 after a GET, 303 after a
+ * form post) or the Form Post Response Mode's self-submitting form.
+ */
+export function sendAuthorizationResponse(
+  reply: FastifyReply,
+  response: AuthorizationResponse,
+  ctx: RespondContext,
+  status: 302 | 303,
+): FastifyReply {
+  reply.header('Cache-Control', 'no-store');
+  if (response.kind === 'redirect') return reply.redirect(response.location, status);
+  const html = renderFormPostPage({ ...chrome(ctx), action: response.action, params: response.params });
+  return sendPage(reply, html, 200, [formTargetFor(response.action)], [FORM_POST_SCRIPT]);
 }
 
 /** RFC 6749 §5.1/§5.2: token responses and errors must not be cached. */
@@ -94,8 +117,12 @@ export function sendError(
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   if (error.redirect) {
     // RFC 6749 §4.1.2.1: the client and redirect URI were verified, so the error goes back there.
-    const status = request.method === 'GET' ? 302 : 303;
-    return reply.header('Cache-Control', 'no-store').redirect(errorResponseUrl(error, ctx.issuer), status);
+    return sendAuthorizationResponse(
+      reply,
+      errorResponse(error, ctx.issuer),
+      ctx,
+      request.method === 'GET' ? 302 : 303,
+    );
   }
   if (request.routeOptions.config?.errorFormat === 'page') {
     const view: ErrorView = {

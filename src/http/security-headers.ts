@@ -4,6 +4,7 @@
  * login and consent pages: Chromium applies form-action to the redirect that follows a form post,
  * so a fixed `form-action 'self'` would block the way back to the client.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 
 /**
@@ -19,12 +20,19 @@ export function baseHeaders(reply: FastifyReply, https: boolean): void {
   reply.header('X-Frame-Options', 'DENY');
 }
 
-/** CSP for an HTML page; `formTargets` are extra origins a form on it may end up redirecting to. */
-export function pageCsp(formTargets: string[] = []): string {
+/**
+ * CSP for an HTML page; `formTargets` are extra origins a form on it may end up redirecting to,
+ * `scripts` the exact inline scripts it may run (admitted by hash, CSP3 §8.4).
+ */
+export function pageCsp(formTargets: string[] = [], scripts: string[] = []): string {
   const safe = formTargets.filter((o) => /^https?:\/\/[^\s;,']+$/.test(o) || /^[a-z][a-z0-9+.-]*:$/.test(o));
   const formAction = ["'self'", ...safe].join(' ');
+  const scriptSrc = scripts.map(
+    (script) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`,
+  );
   return [
     "default-src 'none'",
+    ...(scriptSrc.length > 0 ? [`script-src ${scriptSrc.join(' ')}`] : []),
     "style-src 'self'",
     "img-src 'self' data:",
     `form-action ${formAction}`,

@@ -3,10 +3,12 @@
 export { renderConsentPage } from './consent.js';
 export { renderErrorPage } from './error.js';
 export { CSRF_FIELD } from './forms.js';
+export { FORM_POST_SCRIPT, type FormPostView, renderFormPostPage } from './form-post.js';
 export { type HtmlValue, html, raw, type SafeHtml, safeHttpUrl } from './html.js';
 export { renderLayout } from './layout.js';
 export { renderLoggedOutPage } from './logged-out.js';
 export { renderLoginPage } from './login.js';
+export { type LogoutConfirmView, renderLogoutConfirmPage } from './logout-confirm.js';
 export { renderSignedInPage } from './signed-in.js';
 export { STYLESHEET, STYLESHEET_PATH } from './stylesheet.js';
 export type {

@@ -74,11 +74,14 @@ export interface OAuthErrorOptions {
 export interface ErrorRedirect {
   redirectUri: string;
   state: string | null;
-  /** Where the parameters go: the query (§4.1.2.1, the default) or the fragment (§4.2.2.1, implicit). */
+  /**
+   * Where the parameters go: the query (§4.1.2.1, the default), the fragment (§4.2.2.1, implicit)
+   * or a form post (OAuth 2.0 Form Post Response Mode).
+   */
   responseMode?: ResponseMode;
 }
 
-export type ResponseMode = 'query' | 'fragment';
+export type ResponseMode = 'query' | 'fragment' | 'form_post';
 
 export class OAuthError extends Error {
   readonly code: OAuthErrorCode;

@@ -26,7 +26,7 @@ export function authorizationServerMetadata({
     // Implicit and password exist for clients that register them (RFC 9700 §2.1.2, §2.4 advise
     // against both); every other client is refused them.
     response_types_supported: ['code', 'token'],
-    response_modes_supported: ['query', 'fragment'],
+    response_modes_supported: ['query', 'fragment', 'form_post'],
     grant_types_supported: [...SUPPORTED_GRANT_TYPES, 'implicit'],
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,

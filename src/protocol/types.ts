@@ -17,6 +17,25 @@ export type GrantType =
 /** Grants redeemed at the token endpoint. */
 export type TokenGrantType = Exclude<GrantType, 'implicit'>;
 export type ResponseType = 'code' | 'token';
+/** The asymmetric algorithms Latchkey signs JWTs with. */
+export type JwsAlgorithm = 'ES256' | 'RS256' | 'EdDSA';
+export type SubjectType = 'public' | 'pairwise';
+
+/**
+ * The OpenID Connect `claims` request parameter (OIDC Core §5.5), as parsed: for each target, the
+ * claims asked for by name. Claim names stay as on the wire: they are the protocol's vocabulary.
+ */
+export interface ClaimsRequest {
+  userinfo?: Record<string, ClaimRequestOptions | null>;
+  id_token?: Record<string, ClaimRequestOptions | null>;
+}
+
+export interface ClaimRequestOptions {
+  essential?: boolean;
+  value?: unknown;
+  values?: unknown[];
+}
+
 /** Opaque random strings looked up in the store, or RFC 9068 JWTs an API can verify by itself. */
 export type AccessTokenFormat = 'opaque' | 'jwt';
 
@@ -43,6 +62,12 @@ export interface Client {
   refreshTokenTtl: number | null;
   /** This client's access token format; null: the server's. */
   accessTokenFormat: AccessTokenFormat | null;
+  /** Where RP-initiated logout may send the browser afterwards (OIDC RP-Initiated Logout §3.1). */
+  postLogoutRedirectUris: string[];
+  /** The ID token's signing algorithm (OIDC Registration §2); null: RS256, the default of §2. */
+  idTokenSignedResponseAlg: JwsAlgorithm | null;
+  /** `public` (one sub everywhere) or `pairwise` (a different sub per client), OIDC Core §8. */
+  subjectType: SubjectType;
   createdAt: number;
 }
 
@@ -54,7 +79,45 @@ export interface User {
   id: string;
   username: string;
   disabled: boolean;
+  /** What OpenID Connect may release about the user, by consented scope (OIDC Core §5.1, §5.4). */
+  profile: StandardClaims;
+  /** When the profile last changed (the `updated_at` claim). */
+  updatedAt: number;
   createdAt: number;
+}
+
+/**
+ * OIDC Core §5.1 standard claims a user carries, besides `sub`, `preferred_username` (the user
+ * name) and `updated_at`. Wire names: these are exactly what is released.
+ */
+export interface StandardClaims {
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  middle_name?: string;
+  nickname?: string;
+  profile?: string;
+  picture?: string;
+  website?: string;
+  gender?: string;
+  birthdate?: string;
+  zoneinfo?: string;
+  locale?: string;
+  email?: string;
+  email_verified?: boolean;
+  phone_number?: string;
+  phone_number_verified?: boolean;
+  address?: AddressClaim;
+}
+
+/** OIDC Core §5.1.1. */
+export interface AddressClaim {
+  formatted?: string;
+  street_address?: string;
+  locality?: string;
+  region?: string;
+  postal_code?: string;
+  country?: string;
 }
 
 /** The details of a token found valid, as a resource server sees them. */

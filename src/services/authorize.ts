@@ -1,30 +1,34 @@
 /**
  * The authorization endpoint's use case, in two phases (DESIGN.md rule 4): validate the request
  * and store an interaction; the login and consent pages then complete it with the decision.
+ * OpenID Connect's prompt, max_age and id_token_hint (OIDC Core §3.1.2.1) decide whether a
+ * signed-in user must sign in again, be asked again, or — with prompt=none — get an error instead.
  */
 import { digest, matchesDigest } from '../crypto/digest.js';
-import { randomId, randomToken } from '../crypto/random.js';
+import { randomId } from '../crypto/random.js';
 import { OAuthError } from '../protocol/errors.js';
 import type { RawParams } from '../protocol/params.js';
-import {
-  type AuthorizationRequest,
-  authorizationResponseUrl,
-  errorResponseUrl,
-  implicitResponseUrl,
-  responseModeOf,
-  validateAuthorizationRequest,
-} from '../protocol/rfc6749/authorize.js';
+import { type AuthorizationResponse, errorResponse } from '../protocol/rfc6749/authorization-response.js';
+import { type AuthorizationRequest, validateAuthorizationRequest } from '../protocol/rfc6749/authorize.js';
 import { coversScope } from '../protocol/rfc6749/scope.js';
 import { type Client, isPublicClient } from '../protocol/types.js';
 import type { InteractionRecord, StoredAuthorizationRequest } from '../store/ports.js';
+import { respond } from './authorization-response.js';
 import type { ServiceDeps } from './deps.js';
-import { mintTokens } from './issue-tokens.js';
+import { readIdTokenHint } from './id-token-hint.js';
 import type { SignedIn } from './login.js';
+import { subjectFor } from './subject.js';
 
 /** What the endpoint should do next. */
 export type AuthorizeOutcome =
-  | { kind: 'redirect'; location: string }
+  | { kind: 'respond'; response: AuthorizationResponse }
   | { kind: 'interaction'; interactionId: string };
+
+/** What an interaction needs next. */
+export type NextStep =
+  | { kind: 'respond'; response: AuthorizationResponse }
+  | { kind: 'login' }
+  | { kind: 'consent' };
 
 export interface Interaction {
   record: InteractionRecord;
@@ -38,17 +42,8 @@ export async function validateRequest(deps: ServiceDeps, query: RawParams): Prom
   });
 }
 
-/**
- * Phase one. With a signed-in user whose consent already covers the request, the code is issued
- * at once; otherwise the request is stored as an interaction bound to this browser.
- */
-export async function beginAuthorization(
-  deps: ServiceDeps,
-  query: RawParams,
-  context: { signedIn: SignedIn | null; browserSecret: string },
-): Promise<AuthorizeOutcome> {
-  const request = await validateRequest(deps, query);
-  const stored: StoredAuthorizationRequest = {
+function toStored(request: AuthorizationRequest): StoredAuthorizationRequest {
+  return {
     clientId: request.client.clientId,
     responseType: request.responseType,
     redirectUri: request.redirectUri,
@@ -57,17 +52,79 @@ export async function beginAuthorization(
     state: request.state,
     codeChallenge: request.codeChallenge,
     codeChallengeMethod: request.codeChallengeMethod,
+    responseMode: request.oidc.responseMode,
+    nonce: request.oidc.nonce,
+    prompt: request.oidc.prompt,
+    maxAge: request.oidc.maxAge,
+    claims: request.oidc.claims,
+    loginHint: request.oidc.loginHint,
   };
+}
+
+/** An error sent back to the client in the request's response mode. */
+function redirectError(
+  request: StoredAuthorizationRequest,
+  code: 'login_required' | 'consent_required' | 'access_denied',
+  description: string,
+) {
+  return new OAuthError(code, description, {
+    redirect: { redirectUri: request.redirectUri, state: request.state, responseMode: request.responseMode },
+  });
+}
+
+/**
+ * Whether the signed-in user must sign in (again) before this request can finish: prompt=login
+ * and select_account want a sign-in made for this request (§3.1.2.1: "reauthenticate"; there is
+ * no account chooser, so the login form is where another account is picked), and max_age a
+ * sign-in no older than that many seconds.
+ */
+export function needsLogin(
+  request: StoredAuthorizationRequest,
+  signedIn: SignedIn | null,
+  requestedAt: number,
+  now: number,
+): boolean {
+  if (!signedIn) return true;
+  const prompt = request.prompt ?? [];
   if (
-    context.signedIn &&
-    !(await needsConsent(deps, request.client, context.signedIn.user.id, request.scope))
-  ) {
-    return {
-      kind: 'redirect',
-      location: await respond(deps, stored, request.client, context.signedIn.user.id),
-    };
-  }
+    (prompt.includes('login') || prompt.includes('select_account')) &&
+    signedIn.session.authTime < requestedAt
+  )
+    return true;
+  return request.maxAge != null && now - signedIn.session.authTime > request.maxAge;
+}
+
+/**
+ * Phase one. A signed-in user with nothing left to ask gets the response at once; prompt=none
+ * gets it or an error (§3.1.2.6), never a page; otherwise the request is stored as an interaction
+ * bound to this browser.
+ */
+export async function beginAuthorization(
+  deps: ServiceDeps,
+  query: RawParams,
+  context: { signedIn: SignedIn | null; browserSecret: string },
+): Promise<AuthorizeOutcome> {
+  const request = await validateRequest(deps, query);
+  const stored = toStored(request);
   const now = deps.clock.now();
+  const { signedIn } = context;
+  if (request.oidc.prompt.includes('none')) {
+    if (needsLogin(stored, signedIn, now, now) || !(await hintNamesUser(deps, request, signedIn!))) {
+      throw redirectError(stored, 'login_required', 'The user is not signed in');
+    }
+    if (await needsConsent(deps, request.client, signedIn!.user.id, request.scope)) {
+      throw redirectError(stored, 'consent_required', 'The user has not consented to this request');
+    }
+    return { kind: 'respond', response: await respond(deps, stored, request.client, signedIn!) };
+  }
+  if (
+    signedIn &&
+    !needsLogin(stored, signedIn, now, now) &&
+    !stored.prompt?.includes('consent') &&
+    !(await needsConsent(deps, request.client, signedIn.user.id, request.scope))
+  ) {
+    return { kind: 'respond', response: await respond(deps, stored, request.client, signedIn) };
+  }
   const id = randomId();
   await deps.store.interactions.create({
     id,
@@ -79,13 +136,25 @@ export async function beginAuthorization(
   return { kind: 'interaction', interactionId: id };
 }
 
+/**
+ * §3.1.2.1 id_token_hint with prompt=none: the answer is positive only for the user the hint
+ * names. A hint that is not an ID token of ours names nobody.
+ */
+async function hintNamesUser(
+  deps: ServiceDeps,
+  request: AuthorizationRequest,
+  signedIn: SignedIn,
+): Promise<boolean> {
+  if (request.oidc.idTokenHint === null) return true;
+  const hint = await readIdTokenHint(deps, request.oidc.idTokenHint);
+  return hint !== null && hint.sub === (await subjectFor(deps, request.client, signedIn.user.id));
+}
+
 const expiredInteraction = () =>
   new OAuthError(
     'invalid_request',
     'This sign-in request has expired or was already used. Go back to the app and start again.',
-    {
-      status: 400,
-    },
+    { status: 400 },
   );
 
 /** Loads an interaction for this browser; an unknown, expired or foreign one is an error page. */
@@ -119,7 +188,7 @@ export async function needsConsent(
 }
 
 /**
- * Phase two: the user's decision. Allow records the consent and issues a code; deny sends
+ * Phase two: the user's decision. Allow records the consent and issues the response; deny sends
  * access_denied (RFC 6749 §4.1.2.1). Either way the interaction is used up.
  */
 export async function completeInteraction(
@@ -127,118 +196,38 @@ export async function completeInteraction(
   interaction: Interaction,
   signedIn: SignedIn,
   decision: 'allow' | 'deny' | 'auto',
-): Promise<string> {
+): Promise<AuthorizationResponse> {
   const record = await deps.store.interactions.take(interaction.record.id, deps.clock.now());
   if (!record) throw expiredInteraction();
   const { request } = record;
   if (decision === 'deny') {
-    const denied = new OAuthError('access_denied', 'The user denied the request', {
-      redirect: {
-        redirectUri: request.redirectUri,
-        state: request.state,
-        responseMode: responseModeOf(request.responseType),
-      },
-    });
-    return errorResponseUrl(denied, deps.config.issuer);
+    return errorResponse(
+      redirectError(request, 'access_denied', 'The user denied the request'),
+      deps.config.issuer,
+    );
   }
   if (decision === 'allow') {
     await deps.store.consents.grant(signedIn.user.id, request.clientId, request.scope, deps.clock.now());
   }
-  return respond(deps, request, interaction.client, signedIn.user.id);
-}
-
-/** The authorization response: a code (§4.1.2), or for the implicit grant the token itself (§4.2.2). */
-function respond(
-  deps: ServiceDeps,
-  request: StoredAuthorizationRequest,
-  client: Client,
-  userId: string,
-): Promise<string> {
-  return request.responseType === 'token'
-    ? issueImplicitToken(deps, request, client, userId)
-    : issueCode(deps, request, userId);
+  return respond(deps, request, interaction.client, signedIn);
 }
 
 /**
- * §4.2.2: an access token straight from the authorization endpoint, and "MUST NOT issue a refresh
- * token". It hangs off a grant like a code's tokens, so removing the app's access revokes it.
- */
-async function issueImplicitToken(
-  deps: ServiceDeps,
-  request: StoredAuthorizationRequest,
-  client: Client,
-  userId: string,
-): Promise<string> {
-  const grantId = randomId();
-  const mint = await mintTokens(deps, {
-    grantType: 'implicit',
-    client,
-    grantId,
-    userId,
-    scope: request.scope,
-    refreshScope: null,
-  });
-  await deps.store.grants.createWithTokens(
-    {
-      id: grantId,
-      userId,
-      clientId: request.clientId,
-      scope: request.scope,
-      createdAt: deps.clock.now(),
-      revokedAt: null,
-    },
-    mint.records,
-  );
-  return implicitResponseUrl(request, mint.issued, deps.config.issuer);
-}
-
-/** Stores a grant and its code (digest only) and returns the redirect carrying the code. */
-async function issueCode(
-  deps: ServiceDeps,
-  request: StoredAuthorizationRequest,
-  userId: string,
-): Promise<string> {
-  const now = deps.clock.now();
-  const code = randomToken();
-  const grantId = randomId();
-  await deps.store.grants.createWithCode(
-    {
-      id: grantId,
-      userId,
-      clientId: request.clientId,
-      scope: request.scope,
-      createdAt: now,
-      revokedAt: null,
-    },
-    {
-      codeDigest: digest(code),
-      grantId,
-      clientId: request.clientId,
-      userId,
-      redirectUri: request.redirectUri,
-      redirectUriRequired: request.redirectUriSent,
-      scope: request.scope,
-      codeChallenge: request.codeChallenge,
-      codeChallengeMethod: request.codeChallengeMethod,
-      createdAt: now,
-      expiresAt: now + deps.config.tokens.authorizationCodeTtl,
-      consumedAt: null,
-    },
-  );
-  return authorizationResponseUrl(request, code, deps.config.issuer);
-}
-
-/**
- * After sign-in (or for a user who was already signed in): finish at once when nothing is left to
- * ask, else the consent page comes next.
+ * What an interaction needs next for this browser's user: a (fresh) sign-in, the consent page
+ * (prompt=consent always shows it), or nothing — then it completes at once.
  */
 export async function continueAuthorization(
   deps: ServiceDeps,
   interaction: Interaction,
-  signedIn: SignedIn,
-): Promise<{ kind: 'redirect'; location: string } | { kind: 'consent' }> {
-  if (await needsConsent(deps, interaction.client, signedIn.user.id, interaction.record.request.scope)) {
+  signedIn: SignedIn | null,
+): Promise<NextStep> {
+  const { request, createdAt } = interaction.record;
+  if (!signedIn || needsLogin(request, signedIn, createdAt, deps.clock.now())) return { kind: 'login' };
+  if (
+    request.prompt?.includes('consent') ||
+    (await needsConsent(deps, interaction.client, signedIn.user.id, request.scope))
+  ) {
     return { kind: 'consent' };
   }
-  return { kind: 'redirect', location: await completeInteraction(deps, interaction, signedIn, 'auto') };
+  return { kind: 'respond', response: await completeInteraction(deps, interaction, signedIn, 'auto') };
 }

@@ -15,10 +15,11 @@ import type {
   TokenEndpointAuthMethod,
 } from '../protocol/types.js';
 import { DuplicateKeyError } from '../store/ports.js';
+import { checkOidcMetadata, type OidcClientRegistration } from './client-metadata-oidc.js';
 import type { ServiceDeps } from './deps.js';
 
-/** Registration input with the RFC 7591 wire names. */
-export interface ClientRegistration {
+/** Registration input with the RFC 7591 (and OIDC Registration) wire names. */
+export interface ClientRegistration extends OidcClientRegistration {
   client_id?: string;
   client_name: string;
   client_uri?: string | null;
@@ -199,6 +200,7 @@ export function clientFromRegistration(input: ClientRegistration, now: number): 
     accessTokenTtl: checkTtl('access_token_ttl', input.access_token_ttl, 60, 86_400),
     refreshTokenTtl: checkTtl('refresh_token_ttl', input.refresh_token_ttl, 300, 31_536_000),
     accessTokenFormat: checkFormat(input.access_token_format),
+    ...checkOidcMetadata(input, redirectUris),
     createdAt: now,
   };
 }

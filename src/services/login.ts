@@ -5,7 +5,7 @@
  */
 import { verifyPassword } from '../accounts/passwords.js';
 import { digest } from '../crypto/digest.js';
-import { randomToken } from '../crypto/random.js';
+import { randomId, randomToken } from '../crypto/random.js';
 import { OAuthError } from '../protocol/errors.js';
 import type { SessionRecord, UserRecord } from '../store/ports.js';
 import type { ServiceDeps } from './deps.js';
@@ -63,6 +63,7 @@ export async function signIn(
   const sessionId = randomToken();
   const session = {
     idDigest: digest(sessionId),
+    sid: randomId(),
     userId: user.id,
     authTime: now,
     createdAt: now,

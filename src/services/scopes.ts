@@ -1,7 +1,7 @@
 /** Human descriptions of scopes, for the consent page. */
 const DESCRIPTIONS: Record<string, string> = {
   openid: 'Confirm your identity',
-  profile: 'Read your basic profile (user name and id)',
+  profile: 'See your name, user name and profile details',
   email: 'See your email address',
   address: 'See your postal address',
   phone: 'See your phone number',

@@ -203,7 +203,8 @@ export async function maxAccessTokenLifetime(deps: ServiceDeps): Promise<number>
     (v): v is number => typeof v === 'number',
   );
   const byClient = (await deps.store.clients.list()).map((c) => c.accessTokenTtl ?? 0);
-  return Math.max(tokens.accessTokenTtl, ...byGrant, ...byClient);
+  // ID tokens are signed with these keys too, so they count like access tokens.
+  return Math.max(tokens.accessTokenTtl, tokens.idTokenTtl, ...byGrant, ...byClient);
 }
 
 export interface RotateResult {

@@ -4,7 +4,7 @@
  */
 import { digest } from '../crypto/digest.js';
 import { randomId } from '../crypto/random.js';
-import { isOAuthError } from '../protocol/errors.js';
+import { isOAuthError, OAuthError } from '../protocol/errors.js';
 import { MAX_TOKEN_LENGTH, type RawParams, requireParam, singleParams } from '../protocol/params.js';
 import {
   checkAuthorizationCode,
@@ -24,9 +24,10 @@ import {
 } from '../protocol/rfc6749/grants/refresh-token.js';
 import { checkGrantType, type IssuedTokens, tokenResponse } from '../protocol/rfc6749/token.js';
 import { isActive } from '../protocol/rfc7662-introspection.js';
-import type { AccessTokenInfo, Client, TokenGrantType } from '../protocol/types.js';
+import type { AccessTokenInfo, ClaimsRequest, Client, TokenGrantType } from '../protocol/types.js';
 import { authenticateRequestClient } from './client-authentication.js';
 import type { ServiceDeps } from './deps.js';
+import { mintIdToken, wantsIdToken } from './id-tokens.js';
 import { issuesRefreshTokens, mintTokens } from './issue-tokens.js';
 import { verifyCredentials } from './login.js';
 
@@ -75,12 +76,48 @@ async function authorizationCodeGrant(
     scope: stored.scope,
     refreshScope: issuesRefreshTokens(deps, client) ? stored.scope : null,
   });
+  const idToken = await idTokenFor(deps, client, stored.userId, mint.issued, {
+    authTime: stored.authTime,
+    sid: stored.sid,
+    nonce: stored.nonce,
+    claims: stored.claims,
+  });
   if (!(await store.grants.redeemCode(stored.codeDigest, clock.now(), mint.records))) {
     // Another request consumed it first: this one is the replay.
     await store.grants.revoke(stored.grantId, clock.now());
     throw codeReplayError();
   }
-  return mint.issued;
+  return { ...mint.issued, ...idToken };
+}
+
+/**
+ * OIDC Core §3.1.3.3 (and §12.2 for refreshes): an ID token beside the access token when the
+ * scope includes openid. A user deleted or disabled since the authorization gets none: the grant
+ * is refused instead.
+ */
+async function idTokenFor(
+  deps: ServiceDeps,
+  client: Client,
+  userId: string,
+  issued: IssuedTokens,
+  context: {
+    authTime: number | null;
+    sid: string | null;
+    nonce: string | null;
+    claims: ClaimsRequest | null;
+  },
+): Promise<{ idToken?: string }> {
+  if (!wantsIdToken(issued.scope)) return {};
+  const idToken = await mintIdToken(deps, {
+    client,
+    userId,
+    scope: issued.scope,
+    accessToken: issued.accessToken,
+    ...context,
+  });
+  if (!idToken)
+    throw new OAuthError('invalid_grant', 'The user of this grant no longer exists or is disabled');
+  return { idToken };
 }
 
 async function refreshTokenGrant(
@@ -107,12 +144,20 @@ async function refreshTokenGrant(
     scope,
     refreshScope: stored.scope,
   });
+  const grant = wantsIdToken(scope) ? await store.grants.find(stored.grantId) : null;
+  // §12.2: a refreshed ID token keeps the original auth_time and carries no nonce.
+  const idToken = await idTokenFor(deps, client, user.id, mint.issued, {
+    authTime: grant?.authTime ?? null,
+    sid: grant?.sid ?? null,
+    nonce: null,
+    claims: grant?.claims ?? null,
+  });
   if (!(await store.grants.rotateRefreshToken(stored.tokenDigest, clock.now(), mint.records))) {
     // Lost a race with another use of the same token: that is reuse too (RFC 9700 §4.14.2).
     await store.grants.revoke(stored.grantId, clock.now());
     throw refreshReuseError();
   }
-  return mint.issued;
+  return { ...mint.issued, ...idToken };
 }
 
 async function clientCredentialsGrant(
@@ -171,12 +216,22 @@ async function passwordGrant(
       userId: user.id,
       clientId: client.clientId,
       scope: request.scope,
+      // No browser sign-in, so no session: an ID token from this grant has no sid.
+      authTime: deps.clock.now(),
+      sid: null,
+      claims: null,
       createdAt: deps.clock.now(),
       revokedAt: null,
     },
     mint.records,
   );
-  return mint.issued;
+  const idToken = await idTokenFor(deps, client, user.id, mint.issued, {
+    authTime: deps.clock.now(),
+    sid: null,
+    nonce: null,
+    claims: null,
+  });
+  return { ...mint.issued, ...idToken };
 }
 
 const GRANTS: Record<TokenGrantType, Grant> = {

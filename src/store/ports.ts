@@ -4,7 +4,9 @@
  * transaction (DESIGN.md rule 8): callers never read-then-write.
  */
 import type { JWK, SigningAlgorithm } from '../crypto/keys.js';
-import type { Client, ResponseType, User } from '../protocol/types.js';
+import type { ResponseMode } from '../protocol/errors.js';
+import type { Prompt } from '../protocol/oidc-core/authorization-request.js';
+import type { ClaimsRequest, Client, ResponseType, User } from '../protocol/types.js';
 
 /** A create that would duplicate a unique key (a user name, a client_id): one atomic insert decides. */
 export class DuplicateKeyError extends Error {
@@ -17,6 +19,8 @@ export interface UserRecord extends User {
 
 export interface SessionRecord {
   idDigest: string;
+  /** The session's public id: the ID token's `sid` claim (never the cookie's secret). */
+  sid: string;
   userId: string;
   authTime: number;
   createdAt: number;
@@ -43,6 +47,16 @@ export interface StoredAuthorizationRequest {
   state: string | null;
   codeChallenge: string | null;
   codeChallengeMethod: 'S256' | 'plain' | null;
+  /**
+   * OpenID Connect and response-mode parameters. Optional: interactions stored before they existed
+   * (a deploy in the middle of a sign-in) read as a plain OAuth request answered in its default mode.
+   */
+  responseMode?: ResponseMode;
+  nonce?: string | null;
+  prompt?: Prompt[];
+  maxAge?: number | null;
+  claims?: ClaimsRequest | null;
+  loginHint?: string | null;
 }
 
 export interface GrantRecord {
@@ -50,6 +64,11 @@ export interface GrantRecord {
   userId: string | null;
   clientId: string;
   scope: string[];
+  /** When the user signed in for it (OIDC `auth_time`), and in which session (`sid`); null without a browser sign-in. */
+  authTime: number | null;
+  sid: string | null;
+  /** The OpenID Connect `claims` request it was authorized with (its userinfo part applies to every token). */
+  claims: ClaimsRequest | null;
   createdAt: number;
   revokedAt: number | null;
 }
@@ -66,6 +85,11 @@ export interface CodeRecord {
   scope: string[];
   codeChallenge: string | null;
   codeChallengeMethod: 'S256' | 'plain' | null;
+  /** OpenID Connect: the request's nonce, the sign-in's time and session, the claims request. */
+  nonce: string | null;
+  authTime: number | null;
+  sid: string | null;
+  claims: ClaimsRequest | null;
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
@@ -134,6 +158,7 @@ export interface Grants {
   /** Stores a new grant and the tokens issued from it at once (implicit and password grants), together. */
   createWithTokens(grant: GrantRecord, tokens: TokenRecord[]): Promise<void>;
   findCode(codeDigest: string): Promise<CodeRecord | null>;
+  find(grantId: string): Promise<GrantRecord | null>;
   /**
    * Marks the code consumed and stores the tokens issued for it, in one transaction. Returns false
    * (and stores nothing) when the code was consumed already: a replay.
@@ -239,6 +264,12 @@ export interface Housekeeping {
   purgeExpired(now: number, options: { codeRetention: number; throttleWindow: number }): Promise<PurgeCounts>;
 }
 
+/** Server-wide secrets every instance shares (the pairwise subject salt), made once. */
+export interface ServerSecrets {
+  /** The stored value for `name`, storing `candidate` first if there is none; concurrent callers all get the one stored. */
+  getOrCreate(name: string, candidate: string, now: number): Promise<string>;
+}
+
 export interface Store {
   users: Users;
   clients: Clients;
@@ -250,6 +281,7 @@ export interface Store {
   throttle: LoginThrottle;
   keys: SigningKeys;
   housekeeping: Housekeeping;
+  secrets: ServerSecrets;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

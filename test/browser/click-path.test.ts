@@ -23,7 +23,7 @@ import {
 } from './helpers.js';
 
 const TIMEOUT = 60_000;
-const PROFILE_SCOPE_DESCRIPTION = 'Read your basic profile (user name and id)';
+const PROFILE_SCOPE_DESCRIPTION = 'See your name, user name and profile details';
 const LOGIN_FAILED = 'Incorrect user name or password.';
 const USER_PASSWORD = 'another-test-password-456';
 

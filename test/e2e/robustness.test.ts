@@ -288,7 +288,7 @@ describe('hostile input never gets a 5xx or a hang', () => {
       `/${'a'.repeat(10_000)}`,
       '/api/me/',
       '/.well-known/',
-      '/.well-known/openid-configuration',
+      '/.well-known/openid-configuration/',
     ];
     const hits: Hit[] = [];
     for (const path of paths) {

@@ -16,7 +16,7 @@ import { describeScope } from '../../services/scopes.js';
 import { field, formBody, type HttpContext, signedInUser } from '../context.js';
 import { browserSecret, checkCsrf, clearSessionCookie, csrfToken, sessionId } from '../cookies.js';
 import { attemptLogin } from '../login-attempt.js';
-import { chrome, sendPage } from '../respond.js';
+import { chrome, sendAuthorizationResponse, sendPage } from '../respond.js';
 import { formTargetFor } from '../security-headers.js';
 
 type Params = { id: string };
@@ -29,11 +29,14 @@ export function interactionRoutes(app: FastifyInstance, ctx: HttpContext): void 
   app.get<{ Params: Params }>('/interaction/:id', page, async (request, reply) => {
     const interaction = await load(request);
     const signedIn = await signedInUser(ctx, request);
-    if (!signedIn) return showLogin(ctx, request, reply, interaction, { username: '', error: null });
     // Signed in elsewhere meanwhile, with consent already given: nothing left to ask.
     const next = await continueAuthorization(ctx.deps, interaction, signedIn);
-    if (next.kind === 'redirect') return reply.redirect(next.location, 302);
-    return showConsent(ctx, request, reply, interaction, signedIn);
+    if (next.kind === 'respond') return sendAuthorizationResponse(reply, next.response, ctx, 302);
+    if (next.kind === 'login') {
+      const username = interaction.record.request.loginHint ?? signedIn?.user.username ?? '';
+      return showLogin(ctx, request, reply, interaction, { username, error: null });
+    }
+    return showConsent(ctx, request, reply, interaction, signedIn!);
   });
 
   app.post<{ Params: Params }>('/interaction/:id/login', page, async (request, reply) => {
@@ -44,10 +47,8 @@ export function interactionRoutes(app: FastifyInstance, ctx: HttpContext): void 
       return showLogin(ctx, request, reply, interaction, form, attempt.status);
     }
     const next = await continueAuthorization(ctx.deps, interaction, attempt.signedIn);
-    return reply.redirect(
-      next.kind === 'redirect' ? next.location : `/interaction/${interaction.record.id}`,
-      303,
-    );
+    if (next.kind === 'respond') return sendAuthorizationResponse(reply, next.response, ctx, 303);
+    return reply.redirect(`/interaction/${interaction.record.id}`, 303);
   });
 
   app.post<{ Params: Params }>('/interaction/:id/consent', page, async (request, reply) => {
@@ -60,7 +61,8 @@ export function interactionRoutes(app: FastifyInstance, ctx: HttpContext): void 
     if (decision !== 'allow' && decision !== 'deny') {
       throw new OAuthError('invalid_request', 'Choose Allow or Deny.');
     }
-    return reply.redirect(await completeInteraction(ctx.deps, interaction, signedIn, decision), 303);
+    const response = await completeInteraction(ctx.deps, interaction, signedIn, decision);
+    return sendAuthorizationResponse(reply, response, ctx, 303);
   });
 
   app.post<{ Params: Params }>('/interaction/:id/logout', page, async (request, reply) => {

@@ -8,6 +8,11 @@
  * §4.1.2.1); after that, errors go back to the client's redirect URI.
  */
 import { OAuthError, type ResponseMode } from '../errors.js';
+import {
+  defaultResponseMode,
+  type OidcRequestParams,
+  parseOidcParams,
+} from '../oidc-core/authorization-request.js';
 import { type RawParams, singleParams } from '../params.js';
 import { type CodeChallengeMethod, checkCodeChallenge } from '../rfc7636-pkce.js';
 import { type Client, isPublicClient, type ResponseType } from '../types.js';
@@ -24,6 +29,8 @@ export interface AuthorizationRequest {
   state: string | null;
   codeChallenge: string | null;
   codeChallengeMethod: CodeChallengeMethod | null;
+  /** OpenID Connect parameters, and the response mode (parsed for every request). */
+  oidc: OidcRequestParams;
 }
 
 export interface AuthorizeDeps {
@@ -50,7 +57,8 @@ export async function validateAuthorizationRequest(
         ? checkPkce(params, client, deps.allowPlainPkce)
         : { codeChallenge: null, codeChallengeMethod: null };
     const redirectUriSent = raw.redirect_uri !== undefined && raw.redirect_uri !== '';
-    return { client, redirectUri, redirectUriSent, responseType, scope, state, ...pkce };
+    const oidc = parseOidcParams(params, { responseType, openid: scope.includes('openid') });
+    return { client, redirectUri, redirectUriSent, responseType, scope, state, ...pkce, oidc };
   } catch (error) {
     if (error instanceof OAuthError) throw error.redirectTo({ redirectUri, state, responseMode });
     throw error;
@@ -58,11 +66,16 @@ export async function validateAuthorizationRequest(
 }
 
 /**
- * Where errors go once the redirect URI is trusted: §4.2.2.1 puts an implicit request's errors in
- * the fragment; anything else (including an unknown or repeated response_type) uses the query.
+ * Where errors go once the redirect URI is trusted: the requested response_mode when it is valid
+ * for the response type, else the response type's default — §4.2.2.1 puts an implicit request's
+ * errors in the fragment; anything else (an unknown or repeated response_type too) uses the query.
  */
 function responseModeFor(raw: RawParams): ResponseMode {
-  return responseModeOf(raw.response_type === 'token' ? 'token' : undefined);
+  const responseType = raw.response_type === 'token' ? 'token' : 'code';
+  const asked = raw.response_mode;
+  if (asked === 'form_post' || asked === 'fragment') return asked;
+  if (asked === 'query' && responseType === 'code') return 'query';
+  return defaultResponseMode(responseType);
 }
 
 /** One parameter's value, before it is safe to redirect: a repeat is an error page. */
@@ -128,75 +141,4 @@ function checkPkce(params: Record<string, string>, client: Client, allowPlain: b
   // registered otherwise.
   const required = isPublicClient(client) || client.requirePkce;
   return checkCodeChallenge(params.code_challenge, params.code_challenge_method, { required, allowPlain });
-}
-
-/**
- * The redirect URI with response parameters added. RFC 6749 §3.1.2: the endpoint URI's own query
- * "MUST be retained when adding additional query parameters".
- */
-export function redirectWithParams(
-  redirectUri: string,
-  params: Record<string, string | null | undefined>,
-  responseMode: ResponseMode = 'query',
-): string {
-  const url = new URL(redirectUri);
-  const values = responseMode === 'query' ? url.searchParams : new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) {
-    if (value !== null && value !== undefined) values.append(name, value);
-  }
-  // §4.2.2: the fragment carries the response (registered redirect URIs have no fragment, §3.1.2).
-  if (responseMode === 'fragment') url.hash = values.toString();
-  return url.toString();
-}
-
-/** §4.1.2 success: code and state, plus RFC 9207 §2 `iss`. */
-export function authorizationResponseUrl(
-  request: { redirectUri: string; state: string | null },
-  code: string,
-  issuer: string,
-): string {
-  return redirectWithParams(request.redirectUri, { code, state: request.state, iss: issuer });
-}
-
-/**
- * §4.2.2 success: the access token in the fragment, never a refresh token, plus RFC 9207 `iss`
- * (the client checks it like a code response's).
- */
-export function implicitResponseUrl(
-  request: { redirectUri: string; state: string | null },
-  token: { accessToken: string; expiresIn: number; scope: string[] },
-  issuer: string,
-): string {
-  return redirectWithParams(
-    request.redirectUri,
-    {
-      access_token: token.accessToken,
-      token_type: 'Bearer',
-      expires_in: String(token.expiresIn),
-      scope: token.scope.join(' '),
-      state: request.state,
-      iss: issuer,
-    },
-    'fragment',
-  );
-}
-
-/** §4.1.2.1 / §4.2.2.1 error response, with RFC 9207 `iss`. */
-export function errorResponseUrl(error: OAuthError, issuer: string): string {
-  if (!error.redirect) throw new Error('errorResponseUrl needs an error with a redirect');
-  return redirectWithParams(
-    error.redirect.redirectUri,
-    {
-      error: error.code,
-      error_description: error.wireDescription,
-      state: error.redirect.state,
-      iss: issuer,
-    },
-    error.redirect.responseMode,
-  );
-}
-
-/** Where a request's responses go: implicit answers in the fragment (§4.2.2). */
-export function responseModeOf(responseType: ResponseType | undefined): ResponseMode {
-  return responseType === 'token' ? 'fragment' : 'query';
 }

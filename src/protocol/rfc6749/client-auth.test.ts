@@ -23,6 +23,9 @@ const client = (method: Client['tokenEndpointAuthMethod'], secret: string | null
   accessTokenTtl: null,
   refreshTokenTtl: null,
   accessTokenFormat: null,
+  postLogoutRedirectUris: [],
+  idTokenSignedResponseAlg: null,
+  subjectType: 'public',
   createdAt: 0,
 });
 

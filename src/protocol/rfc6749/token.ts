@@ -29,6 +29,8 @@ export interface IssuedTokens {
   expiresIn: number;
   refreshToken: string | null;
   scope: string[];
+  /** OpenID Connect: the ID token (OIDC Core §3.1.3.3), when the scope includes openid. */
+  idToken?: string;
 }
 
 /** §5.1 response body (wire names). */
@@ -40,5 +42,6 @@ export function tokenResponse(tokens: IssuedTokens): Record<string, string | num
     scope: tokens.scope.join(' '),
   };
   if (tokens.refreshToken) body.refresh_token = tokens.refreshToken;
+  if (tokens.idToken) body.id_token = tokens.idToken;
   return body;
 }

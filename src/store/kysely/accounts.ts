@@ -39,6 +39,7 @@ export function sessionsRepository(db: Kysely<Database>): Sessions {
         .insertInto('sessions')
         .values({
           id_digest: s.idDigest,
+          sid: s.sid,
           user_id: s.userId,
           auth_time: s.authTime,
           created_at: s.createdAt,
@@ -56,6 +57,7 @@ export function sessionsRepository(db: Kysely<Database>): Sessions {
       return row
         ? {
             idDigest: row.id_digest,
+            sid: row.sid,
             userId: row.user_id,
             authTime: Number(row.auth_time),
             createdAt: Number(row.created_at),

@@ -7,7 +7,16 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { GrantRecord, Grants, InteractionRecord, Interactions, TokenRecord, Tokens } from '../ports.js';
-import { fromCode, fromToken, joinScope, toCode, toToken } from './mappers.js';
+import {
+  claimsFromRow,
+  claimsToRow,
+  fromCode,
+  fromToken,
+  joinScope,
+  splitScope,
+  toCode,
+  toToken,
+} from './mappers.js';
 import type { Database } from './schema.js';
 
 export function interactionsRepository(db: Kysely<Database>): Interactions {
@@ -64,6 +73,9 @@ async function insertGrant(trx: Transaction<Database>, grant: GrantRecord): Prom
       user_id: grant.userId,
       client_id: grant.clientId,
       scope: joinScope(grant.scope),
+      auth_time: grant.authTime,
+      sid: grant.sid,
+      claims: claimsToRow(grant.claims),
       created_at: grant.createdAt,
       revoked_at: grant.revokedAt,
     })
@@ -83,6 +95,21 @@ export function grantsRepository(db: Kysely<Database>): Grants {
         await insertGrant(trx, grant);
         await insertTokens(trx, tokens);
       });
+    },
+    async find(grantId) {
+      const row = await db.selectFrom('grants').selectAll().where('id', '=', grantId).executeTakeFirst();
+      if (!row) return null;
+      return {
+        id: row.id,
+        userId: row.user_id,
+        clientId: row.client_id,
+        scope: splitScope(row.scope),
+        authTime: row.auth_time === null ? null : Number(row.auth_time),
+        sid: row.sid,
+        claims: claimsFromRow(row.claims),
+        createdAt: Number(row.created_at),
+        revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+      };
     },
     async findCode(codeDigest) {
       const row = await db

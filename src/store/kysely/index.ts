@@ -8,6 +8,7 @@ import { openDatabase } from './database.js';
 import { housekeepingRepository } from './housekeeping.js';
 import { keysRepository } from './keys.js';
 import { migrateToLatest } from './migrate.js';
+import { secretsRepository } from './secrets.js';
 import type { Database } from './schema.js';
 
 export { DatabaseUrlError, openDatabase } from './database.js';
@@ -26,6 +27,7 @@ export function storeOn(db: Kysely<Database>): Store {
     throttle: throttleRepository(db),
     keys: keysRepository(db),
     housekeeping: housekeepingRepository(db),
+    secrets: secretsRepository(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

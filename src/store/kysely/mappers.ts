@@ -1,5 +1,12 @@
 /** Row ↔ record conversion: the only place snake_case columns meet camelCase records. */
-import type { Client, GrantType, ResponseType, TokenEndpointAuthMethod } from '../../protocol/types.js';
+import type {
+  ClaimsRequest,
+  Client,
+  GrantType,
+  JwsAlgorithm,
+  ResponseType,
+  TokenEndpointAuthMethod,
+} from '../../protocol/types.js';
 import type { CodeRecord, TokenKind, TokenRecord, UserRecord } from '../ports.js';
 import type { AuthorizationCodesTable, ClientsTable, TokensTable, UsersTable } from './schema.js';
 
@@ -8,12 +15,36 @@ export const joinScope = (scope: string[]): string => scope.join(' ');
 const num = (v: number | string | bigint): number => Number(v);
 const numOrNull = (v: number | string | bigint | null): number | null => (v === null ? null : Number(v));
 
+/** JSON from a row; a corrupted value reads as `fallback` rather than failing every request that touches it. */
+function parseJson<T>(value: string | null, valid: (parsed: unknown) => boolean, fallback: T): T {
+  if (value === null) return fallback;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return valid(parsed) ? (parsed as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+const isStringArray = (v: unknown) => Array.isArray(v) && v.every((item) => typeof item === 'string');
+const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export const claimsFromRow = (value: string | null): ClaimsRequest | null =>
+  parseJson<ClaimsRequest | null>(value, isObject, null);
+export const claimsToRow = (claims: ClaimsRequest | null): string | null =>
+  claims === null ? null : JSON.stringify(claims);
+
+const ID_TOKEN_ALGS: readonly string[] = ['RS256', 'ES256', 'EdDSA'];
+
 export function toUser(row: UsersTable): UserRecord {
   return {
     id: row.id,
     username: row.username,
     passwordHash: row.password_hash,
     disabled: row.disabled === 1,
+    // Filled from the users' profile columns by migration 0007 (in progress).
+    profile: {},
+    updatedAt: num(row.created_at),
     createdAt: num(row.created_at),
   };
 }
@@ -49,6 +80,11 @@ export function toClient(row: ClientsTable): Client {
       row.access_token_format === 'jwt' || row.access_token_format === 'opaque'
         ? row.access_token_format
         : null,
+    postLogoutRedirectUris: parseJson<string[]>(row.post_logout_redirect_uris, isStringArray, []),
+    idTokenSignedResponseAlg: ID_TOKEN_ALGS.includes(row.id_token_signed_response_alg ?? '')
+      ? (row.id_token_signed_response_alg as JwsAlgorithm)
+      : null,
+    subjectType: row.subject_type === 'pairwise' ? 'pairwise' : 'public',
     createdAt: num(row.created_at),
   };
 }
@@ -70,6 +106,9 @@ export function fromClient(client: Client): ClientsTable {
     access_token_ttl: client.accessTokenTtl,
     refresh_token_ttl: client.refreshTokenTtl,
     access_token_format: client.accessTokenFormat,
+    post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris),
+    id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+    subject_type: client.subjectType,
     created_at: client.createdAt,
   };
 }
@@ -85,6 +124,10 @@ export function toCode(row: AuthorizationCodesTable): CodeRecord {
     scope: splitScope(row.scope),
     codeChallenge: row.code_challenge,
     codeChallengeMethod: row.code_challenge_method as CodeRecord['codeChallengeMethod'],
+    nonce: row.nonce,
+    authTime: numOrNull(row.auth_time),
+    sid: row.sid,
+    claims: claimsFromRow(row.claims),
     createdAt: num(row.created_at),
     expiresAt: num(row.expires_at),
     consumedAt: numOrNull(row.consumed_at),
@@ -102,6 +145,10 @@ export function fromCode(code: CodeRecord): AuthorizationCodesTable {
     scope: joinScope(code.scope),
     code_challenge: code.codeChallenge,
     code_challenge_method: code.codeChallengeMethod,
+    nonce: code.nonce,
+    auth_time: code.authTime,
+    sid: code.sid,
+    claims: claimsToRow(code.claims),
     created_at: code.createdAt,
     expires_at: code.expiresAt,
     consumed_at: code.consumedAt,

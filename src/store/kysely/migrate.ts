@@ -5,6 +5,7 @@ import * as clientIntrospect from './migrations/0002-client-introspect.js';
 import * as clientLifetimes from './migrations/0003-client-token-lifetimes.js';
 import * as signingKeys from './migrations/0004-signing-keys.js';
 import * as clientTokenFormat from './migrations/0005-client-access-token-format.js';
+import * as openidConnect from './migrations/0006-openid-connect.js';
 import type { Database } from './schema.js';
 
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003-client-token-lifetimes': clientLifetimes,
   '0004-signing-keys': signingKeys,
   '0005-client-access-token-format': clientTokenFormat,
+  '0006-openid-connect': openidConnect,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResult[]> {

@@ -31,11 +31,16 @@ export interface ClientsTable {
   access_token_ttl: number | null;
   refresh_token_ttl: number | null;
   access_token_format: string | null;
+  /** JSON array of strings. */
+  post_logout_redirect_uris: string;
+  id_token_signed_response_alg: string | null;
+  subject_type: string | null;
   created_at: number;
 }
 
 export interface SessionsTable {
   id_digest: string;
+  sid: string;
   user_id: string;
   auth_time: number;
   created_at: number;
@@ -57,6 +62,10 @@ export interface GrantsTable {
   user_id: string | null;
   client_id: string;
   scope: string;
+  auth_time: number | null;
+  sid: string | null;
+  /** JSON of the OpenID Connect claims request, or null. */
+  claims: string | null;
   created_at: number;
   revoked_at: number | null;
 }
@@ -73,6 +82,11 @@ export interface AuthorizationCodesTable {
   scope: string;
   code_challenge: string | null;
   code_challenge_method: string | null;
+  nonce: string | null;
+  auth_time: number | null;
+  sid: string | null;
+  /** JSON of the OpenID Connect claims request, or null. */
+  claims: string | null;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
@@ -122,7 +136,14 @@ export interface SigningKeysTable {
   retire_at: number | null;
 }
 
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
 export interface Database {
+  server_secrets: ServerSecretsTable;
   users: UsersTable;
   clients: ClientsTable;
   sessions: SessionsTable;

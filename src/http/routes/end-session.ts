@@ -1,0 +1,116 @@
+/**
+ * OpenID Connect RP-Initiated Logout 1.0: the end_session_endpoint (GET and POST, §2) and the
+ * confirmation it asks for. A logout request carries no credential, so a signed-in user always
+ * confirms on a CSRF-protected form (§6: logout requests without a valid id_token_hint are a
+ * denial of service otherwise; a valid hint can be replayed by anyone who saw it, so it does not
+ * lift the confirmation either). With nobody signed in there is nothing to end or to protect, so
+ * the browser goes straight on.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { renderLoggedOutPage, renderLogoutConfirmPage } from '../../pages/index.js';
+import { OAuthError } from '../../protocol/errors.js';
+import { logoutParamPairs } from '../../protocol/oidc-core/rp-initiated-logout.js';
+import { hintNamesOtherUser, type LogoutRequest, validateLogoutRequest } from '../../services/end-session.js';
+import { type SignedIn, signOut } from '../../services/login.js';
+import { isFormEncoded } from '../client-request.js';
+import { field, formBody, type HttpContext, signedInUser } from '../context.js';
+import { checkCsrf, clearSessionCookie, csrfToken, sessionId } from '../cookies.js';
+import { chrome, sendPage } from '../respond.js';
+import { formTargetFor } from '../security-headers.js';
+
+/** The end_session_endpoint, for the discovery document (RP-Initiated Logout §2.1). */
+export const END_SESSION_PATH = '/oauth/end-session';
+/** Where the confirmation form posts. */
+export const END_SESSION_CONFIRM_PATH = '/oauth/end-session/confirm';
+
+const page = { config: { errorFormat: 'page' as const } };
+
+export function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  // §2: "The OP MUST support the use of the HTTP GET and POST methods"; POST is form-serialized.
+  app.get(END_SESSION_PATH, page, async (request, reply) => {
+    const logout = await validateLogoutRequest(ctx.deps, request.query as Record<string, unknown>);
+    return startLogout(ctx, request, reply, logout);
+  });
+
+  app.post(END_SESSION_PATH, page, async (request, reply) => {
+    const logout = await validateLogoutRequest(ctx.deps, formParams(request));
+    return startLogout(ctx, request, reply, logout);
+  });
+
+  app.post(END_SESSION_CONFIRM_PATH, page, async (request, reply) => {
+    const body = formParams(request);
+    checkCsrf(request, ctx.cookies, body.csrf_token);
+    // The hidden fields came back from the browser: they are checked again, like a new request.
+    const logout = await validateLogoutRequest(ctx.deps, body);
+    const decision = field(body, 'decision');
+    if (decision === 'logout') return finishLogout(ctx, request, reply, logout);
+    if (decision !== 'stay') throw new OAuthError('invalid_request', 'Choose Sign out or Stay signed in.');
+    // Staying signed in still returns the user to the app when it asked for that: the app has
+    // usually ended its own session already and needs the browser back, and the URI is one it
+    // registered. The spec defines no "declined" response, so none is added.
+    return reply.redirect(logout.redirectTo ?? '/', 303);
+  });
+}
+
+/** A POST's form, or an invalid_request for any other body (§2: form serialization). */
+function formParams(request: FastifyRequest): Record<string, unknown> {
+  if (!isFormEncoded(request.headers['content-type'])) {
+    throw new OAuthError('invalid_request', 'Send the parameters as an application/x-www-form-urlencoded form');
+  }
+  return formBody(request);
+}
+
+async function startLogout(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  logout: LogoutRequest,
+): Promise<FastifyReply> {
+  const signedIn = await signedInUser(ctx, request);
+  if (!signedIn) return finishLogout(ctx, request, reply, logout);
+  return showConfirmation(ctx, request, reply, logout, signedIn);
+}
+
+async function showConfirmation(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  logout: LogoutRequest,
+  signedIn: SignedIn,
+): Promise<FastifyReply> {
+  const target = logout.redirectUri === null ? null : formTargetFor(logout.redirectUri);
+  const html = renderLogoutConfirmPage({
+    ...chrome(ctx),
+    action: END_SESSION_CONFIRM_PATH,
+    csrfToken: csrfToken(request, reply, ctx.cookies),
+    fields: logoutParamPairs(logout.params),
+    clientName: logout.client?.clientName ?? null,
+    username: signedIn.user.username,
+    otherAccount: await hintNamesOtherUser(ctx.deps, logout, signedIn.user.id),
+    returnTo: logout.redirectUri === null ? null : shownTarget(logout.redirectUri),
+  });
+  // Chromium applies form-action to the redirect after the post: the app's origin must be allowed.
+  return sendPage(reply, html, 200, target ? [target] : []);
+}
+
+/** Ends the session (if any) and sends the browser back to the app, or shows the signed-out page. */
+async function finishLogout(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  logout: LogoutRequest,
+): Promise<FastifyReply> {
+  const id = sessionId(request, ctx.cookies);
+  if (id !== undefined) {
+    await signOut(ctx.deps, id);
+    clearSessionCookie(reply, ctx.cookies);
+  }
+  if (logout.redirectTo !== null) return reply.redirect(logout.redirectTo, request.method === 'GET' ? 302 : 303);
+  return sendPage(reply, renderLoggedOutPage({ ...chrome(ctx), message: 'You have signed out.' }));
+}
+
+/** What the page names as the destination: an http(s) origin, or the URI without its query. */
+function shownTarget(uri: string): string {
+  const url = new URL(uri);
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : uri.split('?')[0]!;
+}
