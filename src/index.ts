@@ -75,8 +75,9 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
   }
   try {
     // The first start makes the key JWT access tokens are signed with; later starts find it.
-    // The key JWT access tokens are signed with, made now so the first token is not slowed by it.
-    const keys = await ensureSigningKeys(deps, [config.tokens.accessTokenSigningAlg]);
+    // The keys JWT access tokens and (RS256, the default) ID tokens are signed with, made now so
+    // the first token is not slowed by generating one.
+    const keys = await ensureSigningKeys(deps, [...new Set([config.tokens.accessTokenSigningAlg, 'RS256' as const])]);
     for (const { kid, alg, problem } of keys.unreadable)
       app.log.error(
         { kid, alg, problem },

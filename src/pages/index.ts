@@ -2,8 +2,8 @@
 
 export { renderConsentPage } from './consent.js';
 export { renderErrorPage } from './error.js';
-export { CSRF_FIELD } from './forms.js';
 export { FORM_POST_SCRIPT, type FormPostView, renderFormPostPage } from './form-post.js';
+export { CSRF_FIELD } from './forms.js';
 export { type HtmlValue, html, raw, type SafeHtml, safeHttpUrl } from './html.js';
 export { renderLayout } from './layout.js';
 export { renderLoggedOutPage } from './logged-out.js';

@@ -70,7 +70,9 @@ describe('renderLogoutConfirmPage', () => {
 
   it('says which account is signed in when the app named another one', () => {
     const page = renderLogoutConfirmPage({ ...base, otherAccount: true });
-    expect(page).toContain('<div class="alert" role="alert">Example App asked to sign out a different account.');
+    expect(page).toContain(
+      '<div class="alert" role="alert">Example App asked to sign out a different account.',
+    );
     expect(page).toContain('You are signed in as <strong>alice</strong>.');
     const anonymous = renderLogoutConfirmPage({ ...base, otherAccount: true, clientName: null });
     expect(anonymous).toContain('The app asked to sign out a different account.');

@@ -49,17 +49,24 @@ async function idToken(overrides: JWTPayload = {}, alg: SigningAlgorithm = 'RS25
 }
 
 describe('readIdTokenHint', () => {
-  it.each(['RS256', 'ES256', 'EdDSA'] as const)('reads an ID token this provider signed with %s', async (alg) => {
-    expect(await readIdTokenHint(deps, await idToken({}, alg))).toEqual({
-      sub: 'user-1',
-      clientIds: ['app'],
-      sid: 'sid-1',
-    });
-  });
+  it.each(['RS256', 'ES256', 'EdDSA'] as const)(
+    'reads an ID token this provider signed with %s',
+    async (alg) => {
+      expect(await readIdTokenHint(deps, await idToken({}, alg))).toEqual({
+        sub: 'user-1',
+        clientIds: ['app'],
+        sid: 'sid-1',
+      });
+    },
+  );
 
   it('gives every audience, and no sid when the token has none', async () => {
     const token = await idToken({ aud: ['app', 'api'], sid: undefined });
-    expect(await readIdTokenHint(deps, token)).toEqual({ sub: 'user-1', clientIds: ['app', 'api'], sid: null });
+    expect(await readIdTokenHint(deps, token)).toEqual({
+      sub: 'user-1',
+      clientIds: ['app', 'api'],
+      sid: null,
+    });
   });
 
   it('accepts an expired ID token (RP-Initiated Logout §2)', async () => {

@@ -20,15 +20,17 @@ async function jwks() {
 }
 
 describe('GET /.well-known/jwks.json', () => {
-  it('publishes the ES256 key made at start, with no private member, cacheable for a short time', async () => {
+  it('publishes the ES256 and RS256 keys made at start, with no private member, cacheable for a short time', async () => {
     const { response, body } = await jwks();
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(response.headers.get('cache-control')).toBe('public, max-age=60');
-    expect(body.keys).toHaveLength(1);
-    const [key] = body.keys;
-    expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String) });
-    expect(Object.keys(key!).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
-    for (const member of PRIVATE_MEMBERS) expect(key).not.toHaveProperty(member);
+    expect(body.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+    const ec = body.keys.find((k) => k.alg === 'ES256');
+    expect(ec).toMatchObject({ kty: 'EC', crv: 'P-256', use: 'sig', kid: expect.any(String) });
+    expect(Object.keys(ec!).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+    const rsa = body.keys.find((k) => k.alg === 'RS256');
+    expect(Object.keys(rsa!).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
+    for (const key of body.keys) for (const member of PRIVATE_MEMBERS) expect(key).not.toHaveProperty(member);
   });
 
   it('verifies what the signing key signs, and keeps the old key after a rotation', async () => {
@@ -38,7 +40,8 @@ describe('GET /.well-known/jwks.json', () => {
     const [rotated] = await rotateSigningKeys(deps, { alg: 'ES256' });
     // The server reads the keys through the same store: the rotation shows at once here.
     const { body } = await jwks();
-    expect(body.keys.map((k) => k.kid).sort()).toEqual([before.kid, rotated!.kid].sort());
+    const ecKids = body.keys.filter((k) => k.alg === 'ES256').map((k) => k.kid);
+    expect(ecKids.sort()).toEqual([before.kid, rotated!.kid].sort());
     const { payload } = await jwtVerify(token, createLocalJWKSet(body as JSONWebKeySet), { issuer: t.url });
     expect(payload.sub).toBe('alice');
   });

@@ -55,7 +55,10 @@ export function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
 /** A POST's form, or an invalid_request for any other body (§2: form serialization). */
 function formParams(request: FastifyRequest): Record<string, unknown> {
   if (!isFormEncoded(request.headers['content-type'])) {
-    throw new OAuthError('invalid_request', 'Send the parameters as an application/x-www-form-urlencoded form');
+    throw new OAuthError(
+      'invalid_request',
+      'Send the parameters as an application/x-www-form-urlencoded form',
+    );
   }
   return formBody(request);
 }
@@ -105,7 +108,8 @@ async function finishLogout(
     await signOut(ctx.deps, id);
     clearSessionCookie(reply, ctx.cookies);
   }
-  if (logout.redirectTo !== null) return reply.redirect(logout.redirectTo, request.method === 'GET' ? 302 : 303);
+  if (logout.redirectTo !== null)
+    return reply.redirect(logout.redirectTo, request.method === 'GET' ? 302 : 303);
   return sendPage(reply, renderLoggedOutPage({ ...chrome(ctx), message: 'You have signed out.' }));
 }
 

@@ -61,7 +61,9 @@ describe('parseLogoutParams', () => {
   });
 
   it('refuses a repeated parameter (RFC 6749 §3.1)', () => {
-    const error = refusal(() => parseLogoutParams({ post_logout_redirect_uri: [URI, 'https://evil.example'] }));
+    const error = refusal(() =>
+      parseLogoutParams({ post_logout_redirect_uri: [URI, 'https://evil.example'] }),
+    );
     expect(error.code).toBe('invalid_request');
     expect(error.status).toBe(400);
     expect(error.description).toContain('post_logout_redirect_uri');

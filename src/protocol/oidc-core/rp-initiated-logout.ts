@@ -139,7 +139,7 @@ export function checkPostLogoutRedirectUri(
   const uri = params.postLogoutRedirectUri;
   if (uri === null) return null;
   // Exact string comparison (RFC 9700 §4.1.3 for redirect URIs): no normalising, no prefixes.
-  if (!client || !client.postLogoutRedirectUris.includes(uri)) {
+  if (!client?.postLogoutRedirectUris.includes(uri)) {
     throw invalid(
       'The post_logout_redirect_uri is not registered for this client',
       `post_logout_redirect_uri ${uri.slice(0, 200)}`,
