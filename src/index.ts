@@ -49,7 +49,8 @@ export interface AuthServer {
   findClient(clientId: string): Promise<Client | null>;
   /** A new secret for a confidential client, returned once; the old one stops working. */
   rotateClientSecret(clientId: string): Promise<string>;
-  createUser(input: { username: string; password: string }): ReturnType<typeof createUser>;
+  /** `profile`: OIDC standard claims (OIDC Core §5.1); a bad one is an OAuthError and creates nothing. */
+  createUser(input: Parameters<typeof createUser>[1]): ReturnType<typeof createUser>;
   /**
    * Deletes expired codes, tokens, sessions, interactions, throttling counters and retired signing
    * keys now (the server also does it on a timer).

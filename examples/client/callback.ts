@@ -3,7 +3,8 @@
  *
  * Each way a callback can fail gets its own page, so a developer trying Latchkey sees exactly what
  * went wrong. The checks run in order: the server's own error, a missing code, no login in
- * progress, a state mismatch, the issuer (RFC 9207), then the code exchange.
+ * progress, a state mismatch, the issuer (RFC 9207), then the code exchange, in which openid-client
+ * checks the ID token (signature, iss, aud, exp, iat, and the nonce this login sent).
  */
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -15,7 +16,7 @@ import {
   sendError,
   startSession,
 } from './context.js';
-import { ProviderError, TokenEndpointError } from './oauth.js';
+import { ProviderError, ResponseCheckError, TokenEndpointError } from './oauth.js';
 
 const RESPONSE_PARAMETERS = ['code', 'state', 'iss', 'error', 'error_description'] as const;
 type ResponseParameter = (typeof RESPONSE_PARAMETERS)[number];
@@ -118,13 +119,14 @@ export function callbackHandler(context: ClientContext) {
 
       const callbackUrl = new URL(context.redirectUri);
       callbackUrl.search = new URL(request.url, context.redirectUri).search;
-      const tokens = await context.oauth.exchangeCode(callbackUrl, pending);
+      const { tokens, idToken } = await context.oauth.exchangeCode(callbackUrl, pending);
 
       // A fresh session id after sign-in, so an id planted before login (session fixation) is
       // worthless afterwards.
       endSession(context, reply, session);
       const signedIn = startSession(context, reply);
       signedIn.data.tokens = tokens;
+      if (idToken) signedIn.data.idToken = idToken;
       context.sessions.save(signedIn);
       return reply.redirect('/profile');
     } catch (error) {
@@ -136,6 +138,16 @@ export function callbackHandler(context: ClientContext) {
             ['Error', error.error],
             ['Description', error.description],
           ],
+          retry: true,
+        });
+      }
+      if (error instanceof ResponseCheckError) {
+        // E.g. an ID token whose nonce is not this login's: it was made for another login, and
+        // may have been injected. Nothing from this answer is kept.
+        return sendError(reply, 400, {
+          title: 'The sign-in answer was refused',
+          message: "Latchkey's token response failed this app's checks, so its tokens were not used.",
+          details: [['Failed check', error.reason]],
           retry: true,
         });
       }

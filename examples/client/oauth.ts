@@ -1,13 +1,20 @@
 /**
- * The openid-client wiring: discovery, the authorization request, the code exchange, refresh and
- * revocation, with openid-client's many error types folded into three the pages can explain.
+ * The openid-client wiring: discovery, the authorization request, the code exchange (with the ID
+ * token's checks), UserInfo, refresh, revocation and the RP-initiated logout URL, with
+ * openid-client's many error types folded into a few the pages can explain.
  *
- * Latchkey is used as a plain OAuth 2.1 server (RFC 8414 metadata, no ID token), so discovery
- * uses the `oauth2` algorithm and no `openid` scope is requested.
+ * With the `openid` scope (the default) Latchkey is used as an OpenID Connect provider: discovery
+ * reads `/.well-known/openid-configuration`, the authorization request carries a nonce, and the ID
+ * token is checked (signature against the JWKS, iss, aud, exp, iat, nonce) before the code's tokens
+ * are used. Without it (an older registration) the app is a plain OAuth 2.1 client of the RFC 8414
+ * metadata, with no ID token, UserInfo or logout at Latchkey.
  */
 
 import * as client from 'openid-client';
-import type { StoredTokens } from './session-store.js';
+import type { IdToken, StoredTokens } from './session-store.js';
+
+/** What the app asks for unless told otherwise: sign-in, the profile claims and the email. */
+export const DEFAULT_SCOPE = 'openid profile email';
 
 /** Latchkey could not be reached, or answered with something that is not OAuth. Shown as 502. */
 export class ProviderError extends Error {
@@ -18,6 +25,18 @@ export class ProviderError extends Error {
     readonly reason: string,
   ) {
     super(`Could not reach Latchkey at ${issuer}: ${reason}`);
+  }
+}
+
+/**
+ * Latchkey answered, but the answer failed one of openid-client's checks, e.g. an ID token whose
+ * nonce is not the one this login sent. The tokens in it are not used.
+ */
+export class ResponseCheckError extends Error {
+  override readonly name = 'ResponseCheckError';
+
+  constructor(readonly reason: string) {
+    super(`the response failed validation: ${reason}`);
   }
 }
 
@@ -38,6 +57,7 @@ export interface OAuthClientOptions {
   clientId: string;
   clientSecret: string;
   redirectUri: string;
+  /** Space-separated; DEFAULT_SCOPE when omitted. OpenID Connect is used when it holds `openid`. */
   scope?: string;
   now: () => number;
 }
@@ -46,33 +66,72 @@ export interface LoginRequest {
   url: URL;
   state: string;
   codeVerifier: string;
+  /** OIDC Core §3.1.2.1: sent with the openid scope, and the ID token must carry it back. */
+  nonce?: string;
 }
+
+/** What a code exchange gives: the tokens, and the ID token when the openid scope was asked for. */
+export interface SignIn {
+  tokens: StoredTokens;
+  idToken?: IdToken;
+}
+
+export type UserInfoResult = { kind: 'ok'; claims: Record<string, unknown> } | { kind: 'failed'; reason: string };
 
 export interface OAuthClient {
   readonly issuer: string;
+  /** Whether this app signs in with OpenID Connect (its scope holds `openid`). */
+  readonly openid: boolean;
   /**
    * The discovered configuration, fetched at first need and cached. A failed discovery is not
    * cached, so the next request tries again once Latchkey is up.
    */
   configuration(): Promise<client.Configuration>;
   beginLogin(): Promise<LoginRequest>;
-  /** Exchanges the code in `callbackUrl`; state and iss must already have been checked. */
-  exchangeCode(callbackUrl: URL, expected: { state: string; codeVerifier: string }): Promise<StoredTokens>;
-  refresh(previous: StoredTokens & { refreshToken: string }): Promise<StoredTokens>;
+  /**
+   * Exchanges the code in `callbackUrl`; state and iss must already have been checked. With the
+   * openid scope the ID token is required, and its nonce must be `expected.nonce`.
+   */
+  exchangeCode(
+    callbackUrl: URL,
+    expected: { state: string; codeVerifier: string; nonce?: string },
+  ): Promise<SignIn>;
+  /** Refreshes the tokens; a new ID token, if Latchkey sends one, must name the same user. */
+  refresh(previous: StoredTokens & { refreshToken: string }, idToken?: IdToken): Promise<SignIn>;
+  /** The UserInfo claims (OIDC Core §5.3), whose `sub` must be the ID token's. */
+  userInfo(accessToken: string, subject: string): Promise<UserInfoResult>;
   /** Best effort: revokes the token when Latchkey advertises a revocation endpoint. */
   revoke(token: string): Promise<void>;
+  /**
+   * RP-Initiated Logout §2: where to send the browser so Latchkey ends its session too, or
+   * undefined when Latchkey has no end_session_endpoint (or cannot be reached).
+   */
+  endSessionUrl(parameters: {
+    idTokenHint: string;
+    postLogoutRedirectUri: string;
+    state: string;
+  }): Promise<URL | undefined>;
 }
 
 export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   const issuerUrl = new URL(options.issuer);
+  const scope = options.scope?.trim() || DEFAULT_SCOPE;
+  const openid = scope.split(/\s+/).includes('openid');
   let pending: Promise<client.Configuration> | undefined;
 
   const configuration = (): Promise<client.Configuration> => {
     pending ??= client
       .discovery(issuerUrl, options.clientId, undefined, client.ClientSecretBasic(options.clientSecret), {
-        algorithm: 'oauth2',
+        // OpenID Connect Discovery 1.0 for an OIDC login, RFC 8414 for plain OAuth.
+        algorithm: openid ? 'oidc' : 'oauth2',
         // Plain http is allowed only for a local http:// issuer; an https issuer stays TLS-only.
-        execute: issuerUrl.protocol === 'http:' ? [client.allowInsecureRequests] : [],
+        execute: [
+          ...(issuerUrl.protocol === 'http:' ? [client.allowInsecureRequests] : []),
+          // OIDC Core §3.1.3.7 lets a client that got the ID token straight from the token
+          // endpoint over TLS skip its signature; this app checks it against the JWKS anyway, so
+          // the ID token it keeps is one Latchkey provably signed.
+          ...(openid ? [client.enableNonRepudiationChecks] : []),
+        ],
         timeout: 10,
       })
       .catch((error: unknown) => {
@@ -88,12 +147,17 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     try {
       return await call();
     } catch (error) {
-      throw toTokenEndpointError(error) ?? new ProviderError(options.issuer, describe(error));
+      throw (
+        toTokenEndpointError(error) ??
+        toResponseCheckError(error) ??
+        new ProviderError(options.issuer, describe(error))
+      );
     }
   };
 
   return {
     issuer: options.issuer,
+    openid,
     configuration,
 
     async beginLogin() {
@@ -102,13 +166,17 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
       const state = client.randomState();
       const parameters: Record<string, string> = {
         redirect_uri: options.redirectUri,
+        scope,
         code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
         code_challenge_method: 'S256',
         state,
       };
-      // Without a scope parameter Latchkey applies the client's registered default scope.
-      if (options.scope) parameters.scope = options.scope;
-      return { url: client.buildAuthorizationUrl(config, parameters), state, codeVerifier };
+      if (!openid) return { url: client.buildAuthorizationUrl(config, parameters), state, codeVerifier };
+      // OIDC Core §3.1.2.1: the nonce ties the ID token to this login; PKCE alone does not bind
+      // an ID token injected by someone else.
+      const nonce = client.randomNonce();
+      parameters.nonce = nonce;
+      return { url: client.buildAuthorizationUrl(config, parameters), state, codeVerifier, nonce };
     },
 
     async exchangeCode(callbackUrl, expected) {
@@ -117,15 +185,38 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
         client.authorizationCodeGrant(config, callbackUrl, {
           expectedState: expected.state,
           pkceCodeVerifier: expected.codeVerifier,
+          // With openid the ID token is required; a nonce makes it required too, and checked.
+          ...(openid && { idTokenExpected: true }),
+          ...(expected.nonce !== undefined && { expectedNonce: expected.nonce }),
         }),
       );
-      return toStoredTokens(response, options.now());
+      return toSignIn(response, options.now());
     },
 
-    async refresh(previous) {
+    async refresh(previous, idToken) {
       const config = await configuration();
       const response = await tokenCall(() => client.refreshTokenGrant(config, previous.refreshToken));
-      return toStoredTokens(response, options.now(), previous);
+      const signIn = toSignIn(response, options.now(), previous);
+      // OIDC Core §12.2: a refreshed ID token must be about the same user as the first one.
+      if (signIn.idToken && idToken && signIn.idToken.claims.sub !== idToken.claims.sub) {
+        throw new ResponseCheckError('the refreshed ID token names another user (sub changed)');
+      }
+      return { tokens: signIn.tokens, ...((signIn.idToken ?? idToken) && { idToken: signIn.idToken ?? idToken }) };
+    },
+
+    async userInfo(accessToken, subject) {
+      try {
+        const config = await configuration();
+        const claims = await client.fetchUserInfo(config, accessToken, subject);
+        return { kind: 'ok', claims: { ...claims } };
+      } catch (error) {
+        const endpointError = toTokenEndpointError(error);
+        if (endpointError) {
+          const reason = endpointError.description ?? endpointError.error;
+          return { kind: 'failed', reason: `${endpointError.error}: ${reason}` };
+        }
+        return { kind: 'failed', reason: toResponseCheckError(error)?.reason ?? describe(error) };
+      }
     },
 
     async revoke(token) {
@@ -137,14 +228,29 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
         // Logging out locally must not depend on Latchkey being reachable.
       }
     },
+
+    async endSessionUrl(parameters) {
+      let config: client.Configuration;
+      try {
+        config = await configuration();
+      } catch {
+        return undefined;
+      }
+      if (!config.serverMetadata().end_session_endpoint) return undefined;
+      return client.buildEndSessionUrl(config, {
+        id_token_hint: parameters.idTokenHint,
+        post_logout_redirect_uri: parameters.postLogoutRedirectUri,
+        state: parameters.state,
+      });
+    },
   };
 }
 
-function toStoredTokens(
-  response: client.TokenEndpointResponse,
+function toSignIn(
+  response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
   now: number,
   previous?: StoredTokens,
-): StoredTokens {
+): SignIn {
   const tokens: StoredTokens = { accessToken: response.access_token, tokenType: response.token_type };
   // RFC 6749 §6: a refresh response may omit refresh_token and scope, meaning "unchanged".
   const refreshToken = response.refresh_token ?? previous?.refreshToken;
@@ -152,7 +258,11 @@ function toStoredTokens(
   const scope = response.scope ?? previous?.scope;
   if (scope) tokens.scope = scope;
   if (typeof response.expires_in === 'number') tokens.expiresAt = now + response.expires_in * 1000;
-  return tokens;
+  // claims() is the payload openid-client has already validated; the raw token is kept for
+  // id_token_hint at logout.
+  const claims = response.claims();
+  if (!response.id_token || !claims) return { tokens };
+  return { tokens, idToken: { raw: response.id_token, claims: { ...claims } } };
 }
 
 function toTokenEndpointError(error: unknown): TokenEndpointError | undefined {
@@ -166,6 +276,26 @@ function toTokenEndpointError(error: unknown): TokenEndpointError | undefined {
     return new TokenEndpointError(parameters?.error ?? 'invalid_client', parameters?.error_description);
   }
   return undefined;
+}
+
+// Failures of a check on an answer Latchkey did give (an ID token claim, its signature, a malformed
+// token response), as opposed to not getting an answer at all.
+const CHECK_FAILURES = new Set<string | undefined>([
+  'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+  'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
+  'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+  'OAUTH_KEY_SELECTION_FAILED',
+  'OAUTH_INVALID_RESPONSE',
+  'OAUTH_PARSE_ERROR',
+  'OAUTH_UNSUPPORTED_OPERATION',
+]);
+
+function toResponseCheckError(error: unknown): ResponseCheckError | undefined {
+  if (!(error instanceof client.ClientError) || !CHECK_FAILURES.has(error.code)) return undefined;
+  // openid-client's own message is generic ("unexpected JWT claim value encountered"); the
+  // cause says which check failed, e.g. 'unexpected ID Token "nonce" claim value'.
+  const cause: unknown = error.cause;
+  return new ResponseCheckError(cause instanceof Error && cause.message ? cause.message : error.message);
 }
 
 /** A short, human reason for a failed call to Latchkey, e.g. "connection refused (ECONNREFUSED)". */

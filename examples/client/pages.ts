@@ -82,15 +82,22 @@ export interface HomeView {
   issuer: string;
   /** Present when the visitor is signed in. */
   csrf?: string;
+  /** Back from logging out at Latchkey (the state matched the one this browser sent). */
+  signedOut?: boolean;
 }
 
 export function homePage(view: HomeView): string {
   const body = view.csrf
     ? html`<h1>You are signed in</h1>
-<p>This app holds an access token from Latchkey in its server-side session.</p>
+<p>This app holds tokens from Latchkey in its server-side session.</p>
 <p><a class="button" href="/profile">View your profile</a></p>
 ${logoutForm(view.csrf)}`
-    : html`<h1>Welcome</h1>
+    : html`${
+        view.signedOut
+          ? html`<p class="notice" role="status"><strong>You are signed out.</strong> This app ended its session
+and asked Latchkey to end yours there too.</p>`
+          : ''
+      }<h1>Welcome</h1>
 <p>This app signs you in with your account at <code>${view.issuer}</code>.</p>
 <p><a class="button" href="/login">Login with Latchkey</a></p>`;
   return layout('Home', body);
@@ -102,14 +109,77 @@ export interface ProfileView {
   apiUrl: string;
   scope?: string;
   csrf: string;
+  /** The ID token's claims, after an OpenID Connect sign-in. */
+  idTokenClaims?: Readonly<Record<string, unknown>>;
+  /** What the UserInfo endpoint answered, after an OpenID Connect sign-in. */
+  userInfo?: { kind: 'ok'; claims: Readonly<Record<string, unknown>> } | { kind: 'failed'; reason: string };
+}
+
+// Claims whose value is a time in seconds since the epoch (OIDC Core §2, §5.1).
+const TIME_CLAIMS = new Set(['exp', 'iat', 'auth_time', 'nbf', 'updated_at']);
+
+/** "2025-06-01 12:00:00 UTC": times in UTC, so the page reads the same on every server. */
+export function humanTime(seconds: number): string {
+  const date = new Date(seconds * 1000);
+  if (Number.isNaN(date.getTime())) return '';
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+function claimValue(name: string, value: unknown): SafeHtml {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const time = TIME_CLAIMS.has(name) && typeof value === 'number' ? humanTime(value) : '';
+  return html`<code>${text}</code>${time && html` <span class="muted">${time}</span>`}`;
+}
+
+function claimsTable(id: string, claims: Readonly<Record<string, unknown>>): SafeHtml {
+  const rows = Object.entries(claims).map(
+    ([name, value]) => html`<tr><th scope="row"><code>${name}</code></th><td>${claimValue(name, value)}</td></tr>
+`,
+  );
+  return html`<table aria-labelledby="${id}">
+<thead><tr><th scope="col">Claim</th><th scope="col">Value</th></tr></thead>
+<tbody>
+${rows}</tbody>
+</table>`;
+}
+
+function idTokenSection(claims: Readonly<Record<string, unknown>>): SafeHtml {
+  return html`<section>
+<h2 id="id-token">ID token</h2>
+<p>Latchkey signed this token at sign-in; openid-client checked its signature, issuer, audience,
+expiry and nonce before the app kept it.</p>
+${claimsTable('id-token', claims)}
+</section>`;
+}
+
+function userInfoSection(userInfo: NonNullable<ProfileView['userInfo']>): SafeHtml {
+  return html`<section>
+<h2 id="userinfo">UserInfo</h2>
+${
+  userInfo.kind === 'ok'
+    ? html`<p>Latchkey's UserInfo endpoint answered, with the claims your consent allows:</p>
+${claimsTable('userinfo', userInfo.claims)}`
+    : html`<p class="notice" role="status">The UserInfo request failed: <code>${userInfo.reason}</code></p>`
+}
+</section>`;
 }
 
 export function profilePage(view: ProfileView): string {
   return layout(
     'Profile',
     html`<h1>Your profile</h1>
+${view.idTokenClaims ? idTokenSection(view.idTokenClaims) : ''}
+${view.userInfo ? userInfoSection(view.userInfo) : ''}
+<section>
+<h2 id="api">Protected API</h2>
 <p>The protected API at <code>${view.apiUrl}</code> answered:</p>
 <pre>${view.json}</pre>
+</section>
+${
+  view.idTokenClaims
+    ? ''
+    : html`<p class="muted">Signed in with plain OAuth (no <code>openid</code> scope): there is no ID token or UserInfo.</p>`
+}
 ${view.scope ? html`<p class="muted">Granted scope: <code>${view.scope}</code></p>` : ''}
 <p><a href="/">Home</a></p>
 ${logoutForm(view.csrf)}`,
@@ -152,4 +222,11 @@ dd { margin: 0 0 0.5rem 0; overflow-wrap: anywhere; }
 .button, button { display: inline-block; padding: 0.5rem 1rem; border-radius: 6px; border: 1px solid #2563eb;
   background: #2563eb; color: #fff; text-decoration: none; font: inherit; cursor: pointer; margin: 0 0.5rem 0.5rem 0; }
 button.secondary { background: transparent; color: inherit; border-color: #8886; }
+h2 { font-size: 1.2rem; margin-top: 1.75rem; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 1rem; }
+th, td { text-align: left; vertical-align: top; padding: 0.3rem 0.5rem; border-bottom: 1px solid #8884; }
+thead th { border-bottom-width: 2px; }
+tbody th { font-weight: normal; white-space: nowrap; }
+td { overflow-wrap: anywhere; }
+.notice { border: 1px solid #2563eb66; background: #2563eb14; border-radius: 6px; padding: 0.75rem; }
 `;

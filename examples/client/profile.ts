@@ -1,5 +1,7 @@
 /**
- * GET /profile: calls the protected API with the session's access token.
+ * GET /profile: the ID token's claims (kept in the session since sign-in), the UserInfo answer
+ * (OIDC Core §5.3) and the protected API's answer, the last two fetched with the session's access
+ * token.
  *
  * An access token that has expired (per expires_in) or that the API rejects with 401 is refreshed
  * once; when the refresh token is refused too, the tokens are dropped and the user signs in again.
@@ -7,7 +9,7 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ClientContext, loadSession, providerErrorPage, sendError, sendPage } from './context.js';
-import { ProviderError, TokenEndpointError } from './oauth.js';
+import { ProviderError, ResponseCheckError, TokenEndpointError } from './oauth.js';
 import { profilePage } from './pages.js';
 import type { Session, StoredTokens } from './session-store.js';
 
@@ -60,6 +62,9 @@ export function profileHandler(context: ClientContext) {
           ],
         });
       }
+      // Re-read: a refresh above may have brought a newer ID token.
+      const idToken = context.sessions.get(session.id)?.data.idToken ?? session.data.idToken;
+      const userInfo = idToken && (await context.oauth.userInfo(tokens.accessToken, idToken.claims.sub));
       return sendPage(
         reply,
         200,
@@ -68,6 +73,8 @@ export function profileHandler(context: ClientContext) {
           apiUrl: context.apiUrl,
           scope: tokens.scope,
           csrf: session.data.csrf,
+          ...(idToken && { idTokenClaims: idToken.claims }),
+          ...(userInfo && { userInfo }),
         }),
       );
     } catch (error) {
@@ -97,12 +104,18 @@ function createRefresher(context: ClientContext) {
       if (current.accessToken !== used.accessToken) return current;
       if (!current.refreshToken) return dropTokens(context, session);
       try {
-        const tokens = await context.oauth.refresh({ ...current, refreshToken: current.refreshToken });
+        const { tokens, idToken } = await context.oauth.refresh(
+          { ...current, refreshToken: current.refreshToken },
+          session.data.idToken,
+        );
         session.data.tokens = tokens;
+        if (idToken) session.data.idToken = idToken;
         context.sessions.save(session);
         return tokens;
       } catch (error) {
-        if (error instanceof TokenEndpointError) return dropTokens(context, session);
+        if (error instanceof TokenEndpointError || error instanceof ResponseCheckError) {
+          return dropTokens(context, session);
+        }
         throw error;
       }
     };
@@ -115,6 +128,7 @@ function createRefresher(context: ClientContext) {
 
 function dropTokens(context: ClientContext, session: Session): undefined {
   delete session.data.tokens;
+  delete session.data.idToken;
   context.sessions.save(session);
   return undefined;
 }

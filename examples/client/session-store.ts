@@ -13,6 +13,8 @@ import Database from 'better-sqlite3';
 export interface PendingLogin {
   state: string;
   codeVerifier: string;
+  /** Sent with the openid scope; the ID token must carry it back (OIDC Core §3.1.2.1). */
+  nonce?: string;
   /** Epoch ms after which /callback no longer accepts this login. */
   expiresAt: number;
 }
@@ -27,11 +29,21 @@ export interface StoredTokens {
   expiresAt?: number;
 }
 
+/** The ID token of the sign-in, validated by openid-client before it was stored. */
+export interface IdToken {
+  /** The JWT as received: sent back as id_token_hint when logging out at Latchkey. */
+  raw: string;
+  /** Its payload (iss, sub, aud, exp, iat, auth_time, nonce, sid …). */
+  claims: Record<string, unknown> & { sub: string };
+}
+
 export interface SessionData {
   /** Per-session token for the POST forms (logout). */
   csrf: string;
   login?: PendingLogin;
   tokens?: StoredTokens;
+  /** Present after an OpenID Connect sign-in (the openid scope). */
+  idToken?: IdToken;
 }
 
 export interface Session {

@@ -15,9 +15,8 @@ import { type Client, isPublicClient } from '../protocol/types.js';
 import type { InteractionRecord, StoredAuthorizationRequest } from '../store/ports.js';
 import { respond } from './authorization-response.js';
 import type { ServiceDeps } from './deps.js';
-import { readIdTokenHint } from './id-token-hint.js';
+import { hintMatchesUser, readIdTokenHint } from './id-token-hint.js';
 import type { SignedIn } from './login.js';
-import { subjectFor } from './subject.js';
 
 /** What the endpoint should do next. */
 export type AuthorizeOutcome =
@@ -147,7 +146,7 @@ async function hintNamesUser(
 ): Promise<boolean> {
   if (request.oidc.idTokenHint === null) return true;
   const hint = await readIdTokenHint(deps, request.oidc.idTokenHint);
-  return hint !== null && hint.sub === (await subjectFor(deps, request.client, signedIn.user.id));
+  return hint !== null && (await hintMatchesUser(deps, hint, signedIn.user.id, request.client));
 }
 
 const expiredInteraction = () =>

@@ -37,7 +37,7 @@ export interface LogoutRequest {
  */
 export async function validateLogoutRequest(deps: ServiceDeps, raw: RawParams): Promise<LogoutRequest> {
   const params = parseLogoutParams(raw);
-  const hint = params.idTokenHint === null ? null : { sub: "x", clientIds: [params.clientId ?? "x"], sid: null };
+  const hint = params.idTokenHint === null ? null : await readIdTokenHint(deps, params.idTokenHint);
   const clientId = logoutClientId(params, hint);
   const client = clientId === null ? null : await deps.store.clients.findById(clientId);
   if (clientId !== null && !client) {

@@ -6,7 +6,7 @@
 import type { JWK, SigningAlgorithm } from '../crypto/keys.js';
 import type { ResponseMode } from '../protocol/errors.js';
 import type { Prompt } from '../protocol/oidc-core/authorization-request.js';
-import type { ClaimsRequest, Client, ResponseType, User } from '../protocol/types.js';
+import type { ClaimsRequest, Client, ResponseType, StandardClaims, User } from '../protocol/types.js';
 
 /** A create that would duplicate a unique key (a user name, a client_id): one atomic insert decides. */
 export class DuplicateKeyError extends Error {
@@ -121,6 +121,8 @@ export interface Users {
   findById(id: string): Promise<UserRecord | null>;
   findByUsername(username: string): Promise<UserRecord | null>;
   count(): Promise<number>;
+  /** Replaces the user's whole profile and its `updated_at`; false when the user does not exist. */
+  updateProfile(id: string, profile: StandardClaims, updatedAt: number): Promise<boolean>;
 }
 
 export interface Clients {

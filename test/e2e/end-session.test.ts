@@ -4,6 +4,7 @@
  */
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
 import { type JWTPayload, signJwt } from '../../src/crypto/keys.js';
 import { END_SESSION_CONFIRM_PATH, END_SESSION_PATH } from '../../src/http/routes/end-session.js';
 import type { ServiceDeps } from '../../src/services/deps.js';
@@ -494,6 +495,68 @@ describe('id_token_hint', () => {
       endSession({ id_token_hint: await idToken({ aud: pairwiseClientId, azp: pairwiseClientId }) }),
     );
     expect(raw.text).toContain('different account');
+  });
+});
+
+describe('registering post_logout_redirect_uris from the CLI', () => {
+  it('takes --post-logout-redirect-uri, repeated, and logout honours exactly those', async () => {
+    const out: string[] = [];
+    const code = await runCli(
+      [
+        'clients',
+        'create',
+        '-n',
+        'CLI App',
+        '-r',
+        'https://cli.example.com/cb',
+        '--post-logout-redirect-uri',
+        'https://cli.example.com/bye',
+        '--post-logout-redirect-uri',
+        'https://cli.example.com/later',
+        '--json',
+      ],
+      {
+        out: (line) => out.push(line),
+        err: (line) => out.push(line),
+        env: { LATCHKEY_DATABASE_URL: `sqlite:${t.dbPath}`, LATCHKEY_LOG_LEVEL: 'silent' },
+        readStdin: async () => '',
+      },
+    );
+    expect(code).toBe(0);
+    const { client_id } = JSON.parse(out.join('\n')) as { client_id: string };
+    for (const uri of ['https://cli.example.com/bye', 'https://cli.example.com/later']) {
+      const page = await new TestBrowser().get(endSession({ client_id, post_logout_redirect_uri: uri }));
+      expect({ status: page.status, location: page.location }).toEqual({ status: 302, location: uri });
+    }
+    expectErrorPage(
+      await new TestBrowser().get(
+        endSession({ client_id, post_logout_redirect_uri: 'https://cli.example.com/cb' }),
+      ),
+    );
+  });
+
+  it('refuses an unusable URI at registration', async () => {
+    const err: string[] = [];
+    const code = await runCli(
+      [
+        'clients',
+        'create',
+        '-n',
+        'Bad',
+        '-r',
+        'https://bad.example.com/cb',
+        '--post-logout-redirect-uri',
+        'javascript:alert(1)',
+      ],
+      {
+        out: () => {},
+        err: (line) => err.push(line),
+        env: { LATCHKEY_DATABASE_URL: `sqlite:${t.dbPath}`, LATCHKEY_LOG_LEVEL: 'silent' },
+        readStdin: async () => '',
+      },
+    );
+    expect(code).not.toBe(0);
+    expect(err.join('\n')).toMatch(/post_logout_redirect_uris/);
   });
 });
 

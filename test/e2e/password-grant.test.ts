@@ -99,6 +99,8 @@ beforeAll(async () => {
     id: randomUUID(),
     username: 'dora',
     disabled: true,
+    profile: {},
+    updatedAt: t.clock.now(),
     createdAt: t.clock.now(),
     passwordHash: await hashPassword(PASSWORD),
   });

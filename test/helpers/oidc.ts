@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyResult, jwtVerify } from 'jose';
 import { csrfToken, formAction, type Page, TestBrowser } from './browser.js';
 import { authorizeUrl, exchangeCode, pkcePair } from './flow.js';
-import { REDIRECT_URI, type RegisteredTestClient, readJson, type JsonResponse } from './negative.js';
+import { type JsonResponse, REDIRECT_URI, type RegisteredTestClient, readJson } from './negative.js';
 import { PASSWORD, type TestServer } from './server.js';
 
-export const isLoginPage = (page: Page): boolean => page.status === 200 && page.text.includes('name="password"');
+export const isLoginPage = (page: Page): boolean =>
+  page.status === 200 && page.text.includes('name="password"');
 export const isConsentPage = (page: Page): boolean =>
   page.status === 200 && page.text.includes('name="decision"');
 
@@ -44,7 +45,8 @@ export function oidcUrl(t: TestServer, client: RegisteredTestClient, o: OidcRequ
     redirectUri: o.redirectUri ?? REDIRECT_URI,
     scope: o.scope ?? 'openid',
     state: o.state,
-    challenge: o.pkce === null ? undefined : o.pkce?.challenge,
+    // PKCE is on by default for every client: a fresh challenge unless the caller chose.
+    challenge: o.pkce === null ? undefined : (o.pkce ?? pkcePair()).challenge,
     extra: o.params,
   });
 }
@@ -89,7 +91,15 @@ export async function drive(
     });
     pages.push(page);
   }
-  return { last: page, pages, sawLogin: loginPage !== null, sawConsent, loginPage, browser, verifier: pkce?.verifier };
+  return {
+    last: page,
+    pages,
+    sawLogin: loginPage !== null,
+    sawConsent,
+    loginPage,
+    browser,
+    verifier: pkce?.verifier,
+  };
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" };
@@ -110,7 +120,11 @@ export function formPost(page: Page): { action: string; method: string; fields: 
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 
 /** The authorization response's parameters, wherever the response mode put them. */
-export function responseOf(page: Page): { mode: ResponseMode; target: string; params: Record<string, string> } {
+export function responseOf(page: Page): {
+  mode: ResponseMode;
+  target: string;
+  params: Record<string, string>;
+} {
   if (page.location) {
     const url = new URL(page.location);
     const fragment = url.hash.length > 1;
@@ -121,29 +135,46 @@ export function responseOf(page: Page): { mode: ResponseMode; target: string; pa
   return { mode: 'form_post', target: form.action, params: form.fields };
 }
 
-/** Drives an authorization to a code and exchanges it; throws when either step fails. */
-export async function codeTokens(
+export interface Redeemed {
+  status: number;
+  body: Record<string, unknown>;
+  idToken: string;
+  accessToken: string;
+}
+
+/** Exchanges the code a driven authorization ended with; throws when there is none or it fails. */
+export async function redeem(
   t: TestServer,
   client: RegisteredTestClient,
-  o: Parameters<typeof drive>[2] = {},
-): Promise<{ body: Record<string, unknown>; idToken: string; accessToken: string; driven: Driven }> {
-  const driven = await drive(t, client, o);
+  driven: Driven,
+  redirectUri = REDIRECT_URI,
+): Promise<Redeemed> {
   const { params } = responseOf(driven.last);
   if (!params.code) throw new Error(`no code: ${JSON.stringify(params)} ${driven.last.text.slice(0, 300)}`);
   const exchange: Record<string, string> = {
     grant_type: 'authorization_code',
     code: params.code,
-    redirect_uri: o.redirectUri ?? REDIRECT_URI,
+    redirect_uri: redirectUri,
   };
   if (driven.verifier) exchange.code_verifier = driven.verifier;
   const token = await exchangeCode(t.url, client, exchange);
   if (token.status !== 200) throw new Error(`token exchange failed: ${JSON.stringify(token.body)}`);
   return {
+    status: token.status,
     body: token.body,
     idToken: token.body.id_token as string,
     accessToken: token.body.access_token as string,
-    driven,
   };
+}
+
+/** Drives an authorization to a code and exchanges it. */
+export async function codeTokens(
+  t: TestServer,
+  client: RegisteredTestClient,
+  o: Parameters<typeof drive>[2] = {},
+): Promise<Redeemed & { driven: Driven }> {
+  const driven = await drive(t, client, o);
+  return { ...(await redeem(t, client, driven, o.redirectUri)), driven };
 }
 
 export async function fetchJwks(t: TestServer): Promise<JSONWebKeySet> {

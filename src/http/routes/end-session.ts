@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderLoggedOutPage, renderLogoutConfirmPage } from '../../pages/index.js';
 import { OAuthError } from '../../protocol/errors.js';
+import { END_SESSION_PATH } from '../../protocol/oidc-core/discovery.js';
 import { logoutParamPairs } from '../../protocol/oidc-core/rp-initiated-logout.js';
 import { hintNamesOtherUser, type LogoutRequest, validateLogoutRequest } from '../../services/end-session.js';
 import { type SignedIn, signOut } from '../../services/login.js';
@@ -18,8 +19,8 @@ import { checkCsrf, clearSessionCookie, csrfToken, sessionId } from '../cookies.
 import { chrome, sendPage } from '../respond.js';
 import { formTargetFor } from '../security-headers.js';
 
-/** The end_session_endpoint, for the discovery document (RP-Initiated Logout §2.1). */
-export const END_SESSION_PATH = '/oauth/end-session';
+// The end_session_endpoint: one constant, shared with the discovery document (§2.1).
+export { END_SESSION_PATH };
 /** Where the confirmation form posts. */
 export const END_SESSION_CONFIRM_PATH = '/oauth/end-session/confirm';
 

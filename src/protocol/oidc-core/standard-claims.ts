@@ -64,18 +64,22 @@ export interface ProfileUpdate {
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
+// Own properties only: nothing may come from a prototype.
+const own = (record: Record<string, unknown>, key: string): unknown =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
 const has = (list: readonly string[], name: string) => list.includes(name);
 
 /** The well-typed part of a stored profile; anything else (a hand-edited or damaged row) is dropped. */
 export function sanitizeClaims(value: unknown): StandardClaims {
   if (!isRecord(value)) return {};
   const out: Record<string, unknown> = {};
-  for (const name of STRING_CLAIMS) if (typeof value[name] === 'string') out[name] = value[name];
-  for (const name of BOOLEAN_CLAIMS) if (typeof value[name] === 'boolean') out[name] = value[name];
-  if (isRecord(value.address)) {
+  for (const name of STRING_CLAIMS) if (typeof own(value, name) === 'string') out[name] = value[name];
+  for (const name of BOOLEAN_CLAIMS) if (typeof own(value, name) === 'boolean') out[name] = value[name];
+  const stored = own(value, 'address');
+  if (isRecord(stored)) {
     const address: Record<string, string> = {};
     for (const field of ADDRESS_FIELDS) {
-      const v = value.address[field];
+      const v = own(stored, field);
       if (typeof v === 'string') address[field] = v;
     }
     if (Object.keys(address).length > 0) out.address = address;

@@ -1,5 +1,6 @@
 /** Users, login sessions and login-throttling counters. */
 import type { Kysely } from 'kysely';
+import { sanitizeClaims } from '../../protocol/oidc-core/standard-claims.js';
 import type { LoginThrottle, SessionRecord, Sessions, UserRecord, Users } from '../ports.js';
 import { uniqueInsert } from './errors.js';
 import { fromUser, toUser } from './mappers.js';
@@ -28,6 +29,14 @@ export function usersRepository(db: Kysely<Database>): Users {
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
         .executeTakeFirstOrThrow();
       return Number(row.n);
+    },
+    async updateProfile(id, profile, updatedAt) {
+      const result = await db
+        .updateTable('users')
+        .set({ profile: JSON.stringify(sanitizeClaims(profile)), updated_at: updatedAt })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
   };
 }

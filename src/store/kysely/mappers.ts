@@ -1,4 +1,5 @@
 /** Row ↔ record conversion: the only place snake_case columns meet camelCase records. */
+import { sanitizeClaims } from '../../protocol/oidc-core/standard-claims.js';
 import type {
   ClaimsRequest,
   Client,
@@ -42,9 +43,9 @@ export function toUser(row: UsersTable): UserRecord {
     username: row.username,
     passwordHash: row.password_hash,
     disabled: row.disabled === 1,
-    // Filled from the users' profile columns by migration 0007 (in progress).
-    profile: {},
-    updatedAt: num(row.created_at),
+    // A damaged profile must not lock its user out: keep what is well-typed, drop the rest.
+    profile: sanitizeClaims(parseJson<unknown>(row.profile, () => true, {})),
+    updatedAt: num(row.updated_at ?? row.created_at),
     createdAt: num(row.created_at),
   };
 }
@@ -55,6 +56,8 @@ export function fromUser(user: UserRecord): UsersTable {
     username: user.username,
     password_hash: user.passwordHash,
     disabled: user.disabled ? 1 : 0,
+    profile: JSON.stringify(sanitizeClaims(user.profile)),
+    updated_at: user.updatedAt,
     created_at: user.createdAt,
   };
 }

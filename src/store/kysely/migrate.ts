@@ -6,6 +6,7 @@ import * as clientLifetimes from './migrations/0003-client-token-lifetimes.js';
 import * as signingKeys from './migrations/0004-signing-keys.js';
 import * as clientTokenFormat from './migrations/0005-client-access-token-format.js';
 import * as openidConnect from './migrations/0006-openid-connect.js';
+import * as userProfile from './migrations/0007-user-profile.js';
 import type { Database } from './schema.js';
 
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-signing-keys': signingKeys,
   '0005-client-access-token-format': clientTokenFormat,
   '0006-openid-connect': openidConnect,
+  '0007-user-profile': userProfile,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResult[]> {

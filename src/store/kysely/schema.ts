@@ -10,6 +10,10 @@ export interface UsersTable {
   username: string;
   password_hash: string;
   disabled: number;
+  /** JSON object of OIDC standard claims (OIDC Core §5.1); read through sanitizeClaims. */
+  profile: string;
+  /** When the profile last changed; null only in rows no write has touched since migration 0007. */
+  updated_at: number | null;
   created_at: number;
 }
 

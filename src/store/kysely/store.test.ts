@@ -27,6 +27,8 @@ function user(overrides: Partial<UserRecord> = {}): UserRecord {
     username: unique('name'),
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
     disabled: false,
+    profile: {},
+    updatedAt: T0,
     createdAt: T0,
     ...overrides,
   };
