@@ -3,8 +3,9 @@
  * ./data, ready to click through. Built on the public API only (createAuthServer), like any host.
  *
  * On first start it creates the admin account (password printed once) and registers the example
- * client; the client's credentials are kept in data/example-client.json (mode 0600) so later
- * starts reuse them.
+ * client for OpenID Connect (scope 'openid profile email', its home page as post-logout redirect
+ * URI); the client's credentials are kept in data/example-client.json (mode 0600) so later starts
+ * reuse them. A data/ directory from before OpenID Connect keeps working as plain OAuth.
  */
 import { chmodSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { type AuthServer, type Config, ConfigError, createAuthServer, loadConfig
 import { createExampleClient } from './client/app.js';
 
 export const EXAMPLE_CLIENT_ID = 'example-client';
+export const EXAMPLE_SCOPE = 'openid profile email';
 
 export interface DevStackOptions {
   dataDir: string;
@@ -37,6 +39,11 @@ interface Credentials {
   client_secret: string;
 }
 
+interface ExampleRegistration extends Credentials {
+  /** What the app may ask for: EXAMPLE_SCOPE, or an older registration's plain OAuth scope. */
+  scope: string;
+}
+
 function readCredentials(path: string): Credentials | null {
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<Credentials>;
@@ -48,24 +55,36 @@ function readCredentials(path: string): Credentials | null {
   }
 }
 
-/** Registers the example client on first start; returns its credentials. */
-async function exampleCredentials(
+/** Registers the example client on first start; returns its credentials and scope. */
+async function exampleRegistration(
   server: AuthServer,
   dataDir: string,
   exampleUrl: string,
-): Promise<Credentials> {
+  log: (line: string) => void,
+): Promise<ExampleRegistration> {
   const path = join(dataDir, 'example-client.json');
   let credentials = readCredentials(path);
-  if (!(await server.findClient(EXAMPLE_CLIENT_ID))) {
+  const existing = await server.findClient(EXAMPLE_CLIENT_ID);
+  let scope = EXAMPLE_SCOPE;
+  if (!existing) {
     const { clientSecret } = await server.registerClient({
       client_id: EXAMPLE_CLIENT_ID,
       client_name: 'Example App',
       client_uri: exampleUrl,
       redirect_uris: [`${exampleUrl}/callback`],
-      scope: 'profile',
+      post_logout_redirect_uris: [`${exampleUrl}/`],
+      scope: EXAMPLE_SCOPE,
     });
     credentials = { client_id: EXAMPLE_CLIENT_ID, client_secret: clientSecret! };
-  } else if (!credentials) {
+  } else if (!existing.scope.includes('openid')) {
+    // Registered by an earlier version, as a plain OAuth client: asking for openid would be refused.
+    scope = existing.scope.join(' ');
+    log(
+      `The example client in ${dataDir}/ was registered before OpenID Connect (scope "${scope}"): ` +
+        `delete ${dataDir}/ and start again to get the OpenID Connect demo; until then it runs as plain OAuth.`,
+    );
+  }
+  if (!credentials) {
     // Registered before, but its secret is not on disk: issue a new one.
     credentials = {
       client_id: EXAMPLE_CLIENT_ID,
@@ -76,7 +95,7 @@ async function exampleCredentials(
     writeFileSync(path, JSON.stringify(credentials, null, 2), { mode: 0o600 });
     chmodSync(path, 0o600);
   }
-  return credentials;
+  return { ...credentials, scope };
 }
 
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
@@ -100,12 +119,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           : `\nCreated the admin account "${admin.username}" with LATCHKEY_ADMIN_PASSWORD.\n`,
       );
     }
-    const credentials = await exampleCredentials(server, options.dataDir, exampleUrl);
+    const registration = await exampleRegistration(server, options.dataDir, exampleUrl, log);
     await server.listen();
     const client = await createExampleClient({
       issuer: config.issuer,
-      clientId: credentials.client_id,
-      clientSecret: credentials.client_secret,
+      clientId: registration.client_id,
+      clientSecret: registration.client_secret,
+      scope: registration.scope,
       baseUrl: exampleUrl,
       apiUrl: `${config.issuer}/api/me`,
       sessionDbPath: join(options.dataDir, 'example-client-sessions.db'),

@@ -25,7 +25,7 @@ export { ConfigError, loadConfig } from './config/load.js';
 export type { Config, ConfigInput } from './config/schema.js';
 export { type Clock, systemClock } from './protocol/clock.js';
 export { OAuthError, type OAuthErrorCode } from './protocol/errors.js';
-export type { Client, User } from './protocol/types.js';
+export type { AddressClaim, Client, StandardClaims, User } from './protocol/types.js';
 export type { ClientRegistration, RegisteredClient } from './services/clients.js';
 
 export interface AuthServerOptions {
@@ -78,7 +78,9 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     // The first start makes the key JWT access tokens are signed with; later starts find it.
     // The keys JWT access tokens and (RS256, the default) ID tokens are signed with, made now so
     // the first token is not slowed by generating one.
-    const keys = await ensureSigningKeys(deps, [...new Set([config.tokens.accessTokenSigningAlg, 'RS256' as const])]);
+    const keys = await ensureSigningKeys(deps, [
+      ...new Set([config.tokens.accessTokenSigningAlg, 'RS256' as const]),
+    ]);
     for (const { kid, alg, problem } of keys.unreadable)
       app.log.error(
         { kid, alg, problem },

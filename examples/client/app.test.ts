@@ -1,13 +1,17 @@
 /**
  * The example client against a small fake authorization server that speaks just enough of
- * Latchkey's HTTP surface: RFC 8414 metadata, an authorization endpoint that answers at once, a
- * token endpoint that really checks PKCE S256 and client_secret_basic, and a protected API.
+ * Latchkey's HTTP surface: OpenID Connect discovery and RFC 8414 metadata, an authorization
+ * endpoint that answers at once, a token endpoint that really checks PKCE S256 and
+ * client_secret_basic and signs ID tokens (RS256, JWKS), UserInfo, and a protected API. The fake
+ * can be told to misbehave (a wrong nonce, a foreign signature …), which a real server cannot;
+ * latchkey.test.ts runs the same app against the real Latchkey.
  * The client app itself is driven with inject(); its outbound calls are real HTTP on 127.0.0.1.
  */
 
 import { createHash, randomBytes } from 'node:crypto';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createExampleClient, type ExampleClientOptions } from './app.js';
 
@@ -23,6 +27,14 @@ interface Behaviour {
   /** Overrides the iss sent back to the client, to simulate a mix-up. */
   iss?: string;
   username: string;
+  /** ID token tampering: another nonce, no ID token at all, a key the JWKS does not hold. */
+  idTokenNonce?: string;
+  omitIdToken?: boolean;
+  signWithForeignKey?: boolean;
+  /** The sub UserInfo answers with (OIDC Core §5.3.2: the client must check it). */
+  userInfoSub?: string;
+  name: string;
+  endSessionEndpoint: boolean;
 }
 
 interface FakeServer {
@@ -30,6 +42,7 @@ interface FakeServer {
   app: FastifyInstance;
   behaviour: Behaviour;
   lastAuthorize?: URLSearchParams;
+  lastIdToken?: string;
   tokenGrants: string[];
   apiTokens: string[];
   revoked: string[];
@@ -37,7 +50,15 @@ interface FakeServer {
   refreshTokens: Set<string>;
 }
 
-const defaultBehaviour = (): Behaviour => ({ metadataStatus: 200, failExchange: false, username: 'alice' });
+const defaultBehaviour = (): Behaviour => ({
+  metadataStatus: 200,
+  failExchange: false,
+  username: 'alice',
+  name: 'Alice Example',
+  endSessionEndpoint: true,
+});
+
+const SUB = 'user-1';
 
 function s256(verifier: string): string {
   return createHash('sha256').update(verifier).digest('base64url');
@@ -53,10 +74,23 @@ function basicCredentials(header: string | undefined): [string, string] | undefi
   return [formDecode(decoded.slice(0, colon)), formDecode(decoded.slice(colon + 1))];
 }
 
+interface SigningKey {
+  privateKey: CryptoKey;
+  jwk: JWK;
+}
+
+async function signingKey(kid: string): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+}
+
 async function startFakeServer(): Promise<FakeServer> {
   const app = Fastify();
   await app.register(fastifyFormbody);
-  const codes = new Map<string, { challenge: string; redirectUri: string; scope: string }>();
+  const codes = new Map<string, { challenge: string; redirectUri: string; scope: string; nonce?: string }>();
+  const key = await signingKey('fake-1');
+  // Same kid, other key: only the signature check can tell.
+  const foreignKey = await signingKey('fake-1');
   const fake: FakeServer = {
     url: '',
     app,
@@ -68,29 +102,76 @@ async function startFakeServer(): Promise<FakeServer> {
     refreshTokens: new Set(),
   };
 
-  const issue = (scope: string) => {
+  const idToken = (nonce: string | undefined) => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      sub: SUB,
+      auth_time: now,
+      ...(nonce !== undefined && { nonce: fake.behaviour.idTokenNonce ?? nonce }),
+    };
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: key.jwk.kid!, typ: 'JWT' })
+      .setIssuer(fake.url)
+      .setAudience(CLIENT_ID)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 300)
+      .sign(fake.behaviour.signWithForeignKey ? foreignKey.privateKey : key.privateKey);
+  };
+
+  const issue = async (scope: string, nonce?: string) => {
     const access = randomBytes(16).toString('hex');
     const refresh = randomBytes(16).toString('hex');
     fake.accessTokens.add(access);
     fake.refreshTokens.add(refresh);
-    return { access_token: access, token_type: 'Bearer', expires_in: 3600, refresh_token: refresh, scope };
+    const tokens = {
+      access_token: access,
+      token_type: 'Bearer',
+      expires_in: 3600,
+      refresh_token: refresh,
+      scope,
+    };
+    if (!scope.split(' ').includes('openid') || fake.behaviour.omitIdToken) return tokens;
+    fake.lastIdToken = await idToken(nonce);
+    return { ...tokens, id_token: fake.lastIdToken };
   };
   const tokenError = (reply: import('fastify').FastifyReply, error: string, description: string) =>
     reply.code(400).header('cache-control', 'no-store').send({ error, error_description: description });
 
+  const metadata = () => ({
+    issuer: fake.url,
+    authorization_endpoint: `${fake.url}/oauth/authorize`,
+    token_endpoint: `${fake.url}/oauth/token`,
+    revocation_endpoint: `${fake.url}/oauth/revoke`,
+    response_types_supported: ['code'],
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    authorization_response_iss_parameter_supported: true,
+  });
   app.get('/.well-known/oauth-authorization-server', (_request, reply) => {
     if (fake.behaviour.metadataStatus !== 200) return reply.code(fake.behaviour.metadataStatus).send('down');
+    return metadata();
+  });
+  app.get('/.well-known/openid-configuration', (_request, reply) => {
+    if (fake.behaviour.metadataStatus !== 200) return reply.code(fake.behaviour.metadataStatus).send('down');
     return {
-      issuer: fake.url,
-      authorization_endpoint: `${fake.url}/oauth/authorize`,
-      token_endpoint: `${fake.url}/oauth/token`,
-      revocation_endpoint: `${fake.url}/oauth/revoke`,
-      response_types_supported: ['code'],
-      grant_types_supported: ['authorization_code', 'refresh_token'],
-      code_challenge_methods_supported: ['S256'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      authorization_response_iss_parameter_supported: true,
+      ...metadata(),
+      jwks_uri: `${fake.url}/jwks`,
+      userinfo_endpoint: `${fake.url}/oauth/userinfo`,
+      ...(fake.behaviour.endSessionEndpoint && { end_session_endpoint: `${fake.url}/oauth/end-session` }),
+      scopes_supported: ['openid', 'profile', 'email'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
     };
+  });
+  app.get('/jwks', () => ({ keys: [key.jwk] }));
+
+  app.get('/oauth/userinfo', (request, reply) => {
+    const token = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
+    if (!fake.accessTokens.has(token)) {
+      return reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send();
+    }
+    return { sub: fake.behaviour.userInfoSub ?? SUB, name: fake.behaviour.name, email: 'alice@example.com' };
   });
 
   app.get('/oauth/authorize', (request, reply) => {
@@ -114,6 +195,7 @@ async function startFakeServer(): Promise<FakeServer> {
         challenge: query.get('code_challenge') ?? '',
         redirectUri: query.get('redirect_uri') ?? '',
         scope: query.get('scope') ?? 'profile',
+        ...(query.has('nonce') && { nonce: query.get('nonce')! }),
       });
       back.searchParams.set('code', code);
     }
@@ -138,7 +220,7 @@ async function startFakeServer(): Promise<FakeServer> {
       if (!body.code_verifier || s256(body.code_verifier) !== grant.challenge) {
         return tokenError(reply, 'invalid_grant', 'PKCE verification failed');
       }
-      return issue(grant.scope);
+      return issue(grant.scope, grant.nonce);
     }
     if (body.grant_type === 'refresh_token') {
       if (!fake.refreshTokens.delete(body.refresh_token ?? '')) {
@@ -162,7 +244,7 @@ async function startFakeServer(): Promise<FakeServer> {
     if (!fake.accessTokens.has(token)) {
       return reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send();
     }
-    return { sub: 'user-1', username: fake.behaviour.username, scope: 'profile', client_id: CLIENT_ID };
+    return { sub: SUB, username: fake.behaviour.username, scope: 'profile', client_id: CLIENT_ID };
   });
 
   fake.url = (await app.listen({ host: '127.0.0.1', port: 0 })).replace(/\/$/, '');
@@ -216,6 +298,20 @@ async function signIn(browser: Browser): Promise<LightMyRequestResponse> {
   return callback;
 }
 
+/** The HTML of the profile page's section whose heading has this id. */
+function section(page: string, id: string): string {
+  const start = page.indexOf(`<h2 id="${id}">`);
+  if (start < 0) throw new Error(`no section ${id} on the page`);
+  return page.slice(start, page.indexOf('</section>', start));
+}
+
+/** The table row of one claim, in a section of the profile page. */
+function claimRow(html: string, claim: string): string {
+  const match = new RegExp(`<tr><th scope="row"><code>${claim}</code></th>.*?</tr>`).exec(html);
+  if (!match) throw new Error(`no row for the claim ${claim}`);
+  return match[0];
+}
+
 function csrfOf(page: string): string {
   const match = /name="csrf" value="([^"]+)"/.exec(page);
   if (!match?.[1]) throw new Error('no CSRF token on the page');
@@ -256,7 +352,7 @@ describe('example client', () => {
     await fake.app.close();
   });
 
-  it('signs in with PKCE and shows the API answer on /profile', async () => {
+  it('signs in with PKCE and a nonce, and shows the ID token, UserInfo and the API answer on /profile', async () => {
     const { browser } = await newClient();
     const home = await browser.get('/');
     expect(home.statusCode).toBe(200);
@@ -274,7 +370,8 @@ describe('example client', () => {
     expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(REDIRECT_URI);
     expect(authorizeUrl.searchParams.get('state')).toBeTruthy();
-    expect(authorizeUrl.searchParams.has('scope')).toBe(false);
+    expect(authorizeUrl.searchParams.get('scope')).toBe('openid profile email');
+    expect(authorizeUrl.searchParams.get('nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     const loginCookie = browser.cookies.get('example_session');
     await signIn(browser);
@@ -287,18 +384,88 @@ describe('example client', () => {
     expect(profile.headers['cache-control']).toBe('no-store');
     expect(profile.body).toContain('&quot;username&quot;: &quot;alice&quot;');
     expect(profile.body).toContain('&quot;client_id&quot;: &quot;example-app&quot;');
-    // The tokens never reach the browser.
+    // The ID token's claims, with human times, and the UserInfo claims.
+    const idToken = section(profile.body, 'id-token');
+    expect(claimRow(idToken, 'sub')).toContain('<code>user-1</code>');
+    expect(claimRow(idToken, 'aud')).toContain('<code>example-app</code>');
+    expect(claimRow(idToken, 'nonce')).toContain(fake.lastAuthorize?.get('nonce') as string);
+    for (const claim of ['iat', 'exp', 'auth_time']) {
+      expect(claimRow(idToken, claim)).toMatch(
+        /<code>\d+<\/code> <span class="muted">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
+      );
+    }
+    const userInfo = section(profile.body, 'userinfo');
+    expect(claimRow(userInfo, 'name')).toContain('Alice Example');
+    expect(claimRow(userInfo, 'email')).toContain('alice@example.com');
+    // The tokens never reach the browser, the ID token neither.
     for (const token of fake.apiTokens) expect(profile.body).not.toContain(token);
+    expect(profile.body).not.toContain(fake.lastIdToken);
 
     const signedInHome = await browser.get('/');
     expect(signedInHome.body).toContain('href="/profile"');
     expect(signedInHome.body).toContain('action="/logout"');
   });
 
-  it('sends the configured scope', async () => {
+  it('without the openid scope, is a plain OAuth client: no nonce, ID token, UserInfo or logout at Latchkey', async () => {
     const { browser } = await newClient({ scope: 'profile email' });
-    await authorize(browser);
+    await signIn(browser);
     expect(fake.lastAuthorize?.get('scope')).toBe('profile email');
+    expect(fake.lastAuthorize?.has('nonce')).toBe(false);
+    const profile = await browser.get('/profile');
+    expect(profile.statusCode).toBe(200);
+    expect(profile.body).toContain('&quot;username&quot;: &quot;alice&quot;');
+    expect(profile.body).not.toContain('id="id-token"');
+    expect(profile.body).not.toContain('id="userinfo"');
+    expect(profile.body).toContain('there is no ID token or UserInfo');
+    const logout = await browser.request('POST', '/logout', { csrf: csrfOf(profile.body) });
+    expect(logout.statusCode).toBe(303);
+    expect(logout.headers.location).toBe('/');
+    expect(fake.revoked).toHaveLength(1);
+  });
+
+  it('refuses an ID token whose nonce is not the one it sent', async () => {
+    const { browser } = await newClient();
+    fake.behaviour.idTokenNonce = 'a-nonce-from-another-login';
+    const callback = await browser.get(pathOf(await authorize(browser)));
+    expect(callback.statusCode).toBe(400);
+    expect(callback.body).toContain('The sign-in answer was refused');
+    expect(callback.body).toContain('unexpected ID Token &quot;nonce&quot; claim value');
+    expect((await browser.get('/profile')).headers.location).toBe('/login');
+  });
+
+  it('refuses an ID token signed with a key the JWKS does not hold, and a missing ID token', async () => {
+    const { browser } = await newClient();
+    fake.behaviour.signWithForeignKey = true;
+    const forged = await browser.get(pathOf(await authorize(browser)));
+    expect(forged.statusCode).toBe(400);
+    expect(forged.body).toContain('The sign-in answer was refused');
+    expect(forged.body).toContain('JWT signature verification failed');
+
+    fake.behaviour = { ...defaultBehaviour(), omitIdToken: true };
+    const missing = await browser.get(pathOf(await authorize(browser)));
+    expect(missing.statusCode).toBe(400);
+    expect(missing.body).toContain('&quot;id_token&quot;');
+    expect((await browser.get('/profile')).headers.location).toBe('/login');
+  });
+
+  it('shows a UserInfo answer about another user as a failure, not as the profile', async () => {
+    const { browser } = await newClient();
+    fake.behaviour.userInfoSub = 'someone-else';
+    await signIn(browser);
+    const profile = await browser.get('/profile');
+    expect(profile.statusCode).toBe(200);
+    expect(section(profile.body, 'userinfo')).toContain('The UserInfo request failed');
+    expect(profile.body).not.toContain('Alice Example');
+    expect(section(profile.body, 'id-token')).toContain('<code>user-1</code>');
+  });
+
+  it('escapes hostile claim values', async () => {
+    const { browser } = await newClient();
+    fake.behaviour.name = '</td><script>alert(1)</script>';
+    await signIn(browser);
+    const profile = await browser.get('/profile');
+    expect(profile.body).not.toContain('<script>');
+    expect(claimRow(section(profile.body, 'userinfo'), 'name')).toContain('&lt;/td&gt;&lt;script&gt;');
   });
 
   it('shows access_denied at /callback as its own page', async () => {
@@ -484,7 +651,7 @@ describe('example client', () => {
     expect((await browser.get('/login')).statusCode).toBe(302);
   });
 
-  it('logs out with the CSRF token, revoking the refresh token and destroying the session', async () => {
+  it('logs out with the CSRF token: revokes, destroys the session, then ends the one at Latchkey', async () => {
     const { browser } = await newClient();
     await signIn(browser);
     const oldSession = browser.cookies.get('example_session') as string;
@@ -498,7 +665,21 @@ describe('example client', () => {
 
     const logout = await browser.request('POST', '/logout', { csrf });
     expect(logout.statusCode).toBe(303);
-    expect(logout.headers.location).toBe('/');
+    // RP-Initiated Logout §2: to the end_session_endpoint, with the ID token as hint.
+    const endSession = new URL(logout.headers.location as string);
+    expect(endSession.origin + endSession.pathname).toBe(`${fake.url}/oauth/end-session`);
+    expect(endSession.searchParams.get('id_token_hint')).toBe(fake.lastIdToken);
+    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${BASE_URL}/`);
+    expect(endSession.searchParams.get('client_id')).toBe(CLIENT_ID);
+    const state = endSession.searchParams.get('state') as string;
+    expect(state).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(logout.cookies.find((cookie) => cookie.name === 'example_logout')).toMatchObject({
+      value: state,
+      httpOnly: true,
+      sameSite: 'Lax',
+      path: '/',
+      maxAge: 600,
+    });
     expect(browser.cookies.has('example_session')).toBe(false);
     expect(fake.revoked).toHaveLength(1);
 
@@ -507,6 +688,28 @@ describe('example client', () => {
     const profile = await browser.get('/profile');
     expect(profile.statusCode).toBe(302);
     expect(profile.headers.location).toBe('/login');
+    browser.cookies.delete('example_session');
+
+    // Back from Latchkey: only this browser's own state earns the note, and only once.
+    expect((await browser.get('/?state=forged')).body).not.toContain('You are signed out');
+    const back = await browser.get(`/?state=${state}`);
+    expect(back.statusCode).toBe(200);
+    expect(back.body).toContain('You are signed out.');
+    expect(back.body).toContain('href="/login"');
+    expect(browser.cookies.has('example_logout')).toBe(false);
+    expect((await browser.get(`/?state=${state}`)).body).not.toContain('You are signed out');
+  });
+
+  it('logs out locally only when Latchkey has no end_session_endpoint', async () => {
+    fake.behaviour.endSessionEndpoint = false;
+    const { browser } = await newClient();
+    await signIn(browser);
+    const logout = await browser.request('POST', '/logout', { csrf: csrfOf((await browser.get('/')).body) });
+    expect(logout.statusCode).toBe(303);
+    expect(logout.headers.location).toBe('/');
+    expect(logout.cookies.find((cookie) => cookie.name === 'example_logout')).toBeUndefined();
+    expect(browser.cookies.has('example_session')).toBe(false);
+    expect(fake.revoked).toHaveLength(1);
   });
 
   it('never answers garbage with a 500', async () => {
@@ -520,6 +723,8 @@ describe('example client', () => {
       { url: '/profile', cookies: { example_session: 'tampered' } },
       { url: '/profile', cookies: { example_session: 'A'.repeat(43) } },
       { url: '/', headers: { cookie: 'example_session=%%%; ;;=' } },
+      { url: '/?state=a&state=b', headers: { cookie: 'example_logout=a' } },
+      { url: '/?state[x]=1' },
       {
         url: '/logout',
         method: 'POST',

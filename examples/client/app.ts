@@ -1,20 +1,25 @@
 /**
  * The example client: a classic "Login with Latchkey" web app.
  *
- * It talks to Latchkey over HTTP only, like any third-party app would: the authorization code flow
- * with PKCE S256 and state, as a confidential client (client_secret_basic), with its tokens kept in
- * a server-side session. Nothing here imports Latchkey's own code.
+ * It talks to Latchkey over HTTP only, like any third-party app would: OpenID Connect's
+ * authorization code flow with PKCE S256, state and nonce, as a confidential client
+ * (client_secret_basic), with its tokens and ID token kept in a server-side session, and logout at
+ * Latchkey too (RP-Initiated Logout). Nothing here imports Latchkey's own code.
  */
 
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import * as client from 'openid-client';
 import { callbackHandler } from './callback.js';
 import {
   type ClientContext,
+  cookieOptions,
   csrfMatches,
   endSession,
+  LOGOUT_COOKIE,
   loadSession,
+  logoutStateMatches,
   providerErrorPage,
   sendError,
   sendPage,
@@ -36,7 +41,10 @@ export interface ExampleClientOptions {
   apiUrl: string;
   /** SQLite file for server-side sessions, or ':memory:'. */
   sessionDbPath: string;
-  /** When omitted no scope parameter is sent, and Latchkey applies the client's default scope. */
+  /**
+   * The scope to request, 'openid profile email' by default. Without `openid` the app is a plain
+   * OAuth client: no nonce, ID token, UserInfo or logout at Latchkey (for an older registration).
+   */
   scope?: string;
   logger?: boolean;
   /** Clock in epoch ms, for tests of token and session expiry. */
@@ -45,6 +53,8 @@ export interface ExampleClientOptions {
 
 // A login left unfinished this long (e.g. an abandoned consent page) can no longer complete.
 const LOGIN_TTL_MS = 10 * 60 * 1000;
+// Time to confirm the sign-out at Latchkey and come back, for the "You are signed out" note.
+const LOGOUT_TTL_S = 10 * 60;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': "default-src 'self'; frame-ancestors 'none'",
@@ -53,7 +63,8 @@ const SECURITY_HEADERS: Record<string, string> = {
   'referrer-policy': 'no-referrer',
 };
 
-// The callback URL carries the authorization code and the state: they must never reach a log.
+// The callback URL carries the authorization code and the state: they must never reach a log
+// (the state also comes back on `/` after logging out at Latchkey).
 const LOGGER = {
   serializers: {
     req: (request: FastifyRequest) => ({
@@ -69,6 +80,8 @@ export async function createExampleClient(options: ExampleClientOptions): Promis
   const now = options.now ?? Date.now;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const redirectUri = new URL(`${baseUrl}/callback`).href;
+  // RP-Initiated Logout §3: registered with Latchkey as one of the client's post_logout_redirect_uris.
+  const postLogoutRedirectUri = new URL(`${baseUrl}/`).href;
   const sessions = createSessionStore({ path: options.sessionDbPath, now });
   const context: ClientContext = {
     issuer: options.issuer,
@@ -124,7 +137,10 @@ export async function createExampleClient(options: ExampleClientOptions): Promis
   app.get('/', (request, reply) => {
     const session = loadSession(context, request);
     const csrf = session?.data.tokens ? session.data.csrf : undefined;
-    return sendPage(reply, 200, homePage({ issuer: options.issuer, csrf }));
+    // Back from Latchkey's end_session_endpoint: the state is the one this browser's logout sent.
+    const signedOut = logoutStateMatches(request, (request.query as Record<string, unknown>).state);
+    if (signedOut) reply.clearCookie(LOGOUT_COOKIE, cookieOptions(context));
+    return sendPage(reply, 200, homePage({ issuer: options.issuer, csrf, signedOut }));
   });
 
   app.get('/login', async (request, reply) => {
@@ -140,6 +156,7 @@ export async function createExampleClient(options: ExampleClientOptions): Promis
     session.data.login = {
       state: login.state,
       codeVerifier: login.codeVerifier,
+      ...(login.nonce !== undefined && { nonce: login.nonce }),
       expiresAt: now() + LOGIN_TTL_MS,
     };
     sessions.save(session);
@@ -151,6 +168,7 @@ export async function createExampleClient(options: ExampleClientOptions): Promis
 
   app.post('/logout', async (request, reply) => {
     const session = loadSession(context, request);
+    let endSessionUrl: URL | undefined;
     if (session) {
       const body: unknown = request.body;
       const submitted =
@@ -163,10 +181,24 @@ export async function createExampleClient(options: ExampleClientOptions): Promis
       }
       const token = session.data.tokens?.refreshToken ?? session.data.tokens?.accessToken;
       if (token) await context.oauth.revoke(token);
+      const idToken = session.data.idToken;
+      if (idToken) {
+        // RP-Initiated Logout §2: the state comes back on the post_logout_redirect_uri, where a
+        // match with this short-lived cookie says the round trip was this browser's own.
+        const state = client.randomState();
+        endSessionUrl = await context.oauth.endSessionUrl({
+          idTokenHint: idToken.raw,
+          postLogoutRedirectUri,
+          state,
+        });
+        if (endSessionUrl)
+          reply.setCookie(LOGOUT_COOKIE, state, { ...cookieOptions(context), maxAge: LOGOUT_TTL_S });
+      }
     }
     endSession(context, reply, session);
-    // 303: the browser follows a POST's redirect with a GET.
-    return reply.redirect('/', 303);
+    // 303: the browser follows a POST's redirect with a GET. Without an ID token (plain OAuth) or
+    // an end_session_endpoint, only this app's session ends.
+    return reply.redirect(endSessionUrl?.href ?? '/', 303);
   });
 
   return app;

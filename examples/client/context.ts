@@ -10,6 +10,8 @@ import { type ErrorView, errorPage } from './pages.js';
 import type { Session, SessionStore } from './session-store.js';
 
 export const SESSION_COOKIE = 'example_session';
+/** The state of a logout at Latchkey in progress, until the browser comes back to `/`. */
+export const LOGOUT_COOKIE = 'example_logout';
 
 export interface ClientContext {
   issuer: string;
@@ -26,14 +28,16 @@ export function loadSession(context: ClientContext, request: FastifyRequest): Se
   return context.sessions.get(request.cookies[SESSION_COOKIE]);
 }
 
+/** Every cookie of this app: HttpOnly, SameSite=Lax (the redirects back from Latchkey carry it). */
+export function cookieOptions(context: Pick<ClientContext, 'secureCookies'>) {
+  return { path: '/', httpOnly: true, sameSite: 'lax', secure: context.secureCookies } as const;
+}
+
 /** Creates a session and points the browser's cookie at it. */
 export function startSession(context: ClientContext, reply: FastifyReply): Session {
   const session = context.sessions.create();
   reply.setCookie(SESSION_COOKIE, session.id, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: context.secureCookies,
+    ...cookieOptions(context),
     maxAge: Math.max(0, Math.floor((session.expiresAt - context.now()) / 1000)),
   });
   return session;
@@ -41,20 +45,24 @@ export function startSession(context: ClientContext, reply: FastifyReply): Sessi
 
 export function endSession(context: ClientContext, reply: FastifyReply, session: Session | undefined): void {
   if (session) context.sessions.destroy(session.id);
-  reply.clearCookie(SESSION_COOKIE, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: context.secureCookies,
-  });
+  reply.clearCookie(SESSION_COOKIE, cookieOptions(context));
 }
 
-/** Constant-time comparison, so the CSRF token cannot be guessed byte by byte. */
+/** Constant-time comparison, so a secret cannot be guessed byte by byte. */
+function secretMatches(expected: string | undefined, submitted: unknown): boolean {
+  if (typeof submitted !== 'string' || typeof expected !== 'string' || expected === '') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(submitted);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export function csrfMatches(session: Session, submitted: unknown): boolean {
-  if (typeof submitted !== 'string') return false;
-  const expected = Buffer.from(session.data.csrf);
-  const actual = Buffer.from(submitted);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return secretMatches(session.data.csrf, submitted);
+}
+
+/** Whether `state` is the one this browser's logout sent to Latchkey (kept in LOGOUT_COOKIE). */
+export function logoutStateMatches(request: FastifyRequest, state: unknown): boolean {
+  return secretMatches(request.cookies[LOGOUT_COOKIE], state);
 }
 
 export function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {

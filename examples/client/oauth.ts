@@ -76,7 +76,9 @@ export interface SignIn {
   idToken?: IdToken;
 }
 
-export type UserInfoResult = { kind: 'ok'; claims: Record<string, unknown> } | { kind: 'failed'; reason: string };
+export type UserInfoResult =
+  | { kind: 'ok'; claims: Record<string, unknown> }
+  | { kind: 'failed'; reason: string };
 
 export interface OAuthClient {
   readonly issuer: string;
@@ -196,12 +198,13 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     async refresh(previous, idToken) {
       const config = await configuration();
       const response = await tokenCall(() => client.refreshTokenGrant(config, previous.refreshToken));
-      const signIn = toSignIn(response, options.now(), previous);
+      const refreshed = toSignIn(response, options.now(), previous);
       // OIDC Core §12.2: a refreshed ID token must be about the same user as the first one.
-      if (signIn.idToken && idToken && signIn.idToken.claims.sub !== idToken.claims.sub) {
+      if (refreshed.idToken && idToken && refreshed.idToken.claims.sub !== idToken.claims.sub) {
         throw new ResponseCheckError('the refreshed ID token names another user (sub changed)');
       }
-      return { tokens: signIn.tokens, ...((signIn.idToken ?? idToken) && { idToken: signIn.idToken ?? idToken }) };
+      const latest = refreshed.idToken ?? idToken;
+      return latest ? { tokens: refreshed.tokens, idToken: latest } : { tokens: refreshed.tokens };
     },
 
     async userInfo(accessToken, subject) {

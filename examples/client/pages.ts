@@ -132,10 +132,9 @@ function claimValue(name: string, value: unknown): SafeHtml {
 }
 
 function claimsTable(id: string, claims: Readonly<Record<string, unknown>>): SafeHtml {
-  const rows = Object.entries(claims).map(
-    ([name, value]) => html`<tr><th scope="row"><code>${name}</code></th><td>${claimValue(name, value)}</td></tr>
-`,
-  );
+  const row = (name: string, value: unknown) =>
+    html`<tr><th scope="row"><code>${name}</code></th><td>${claimValue(name, value)}</td></tr>\n`;
+  const rows = Object.entries(claims).map(([name, value]) => row(name, value));
   return html`<table aria-labelledby="${id}">
 <thead><tr><th scope="col">Claim</th><th scope="col">Value</th></tr></thead>
 <tbody>

@@ -81,8 +81,8 @@ const FLAG_OPTIONS: ReadonlyArray<readonly [string, string, string]> = [
 
 function withClaimOptions(command: Command): Command {
   for (const [flags, , help] of CLAIM_OPTIONS) command.option(flags, help);
-  for (const [flag, , help] of FLAG_OPTIONS) {
-    command.option(`--${flag}`, help).option(`--no-${flag}`, `the opposite of --${flag}`);
+  for (const [flag, claim, help] of FLAG_OPTIONS) {
+    command.option(`--${flag}`, help).option(`--no-${flag}`, `not so: records ${claim} = false`);
   }
   return command;
 }

@@ -85,9 +85,13 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
   app.setNotFoundHandler((request, reply) => {
     const allow = ALLOWED_METHODS[request.url.split('?')[0]!];
     const error = allow
-      ? new OAuthError('method_not_allowed', `Use ${allow.split(', ')[0]} here`, {
-          headers: { Allow: allow },
-        })
+      ? new OAuthError(
+          'method_not_allowed',
+          `This address accepts ${allow.replace(/, ([A-Z]+)$/, ' or $1')}`,
+          {
+            headers: { Allow: allow },
+          },
+        )
       : new OAuthError('not_found', 'There is nothing at this address');
     return sendError(request, reply, error, ctx);
   });

@@ -10,7 +10,9 @@ describe('renderFormPostPage', () => {
       action: 'https://app.example.com/cb?x=1&y="2"',
       params: { code: 'abc', state: '"><script>alert(1)</script>' },
     });
-    expect(page).toContain('<form method="post" action="https://app.example.com/cb?x=1&amp;y=&quot;2&quot;">');
+    expect(page).toContain(
+      '<form method="post" action="https://app.example.com/cb?x=1&amp;y=&quot;2&quot;">',
+    );
     expect(page).toContain('<input type="hidden" name="code" value="abc">');
     expect(page).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
     expect(page).not.toContain('<script>alert(1)');

@@ -17,6 +17,7 @@ import { respond } from './authorization-response.js';
 import type { ServiceDeps } from './deps.js';
 import { hintMatchesUser, readIdTokenHint } from './id-token-hint.js';
 import type { SignedIn } from './login.js';
+import { subjectFor } from './subject.js';
 
 /** What the endpoint should do next. */
 export type AuthorizeOutcome =
@@ -72,9 +73,18 @@ function redirectError(
 }
 
 /**
- * Whether the signed-in user must sign in (again) before this request can finish: prompt=login
- * and select_account want a sign-in made for this request (§3.1.2.1: "reauthenticate"; there is
- * no account chooser, so the login form is where another account is picked), and max_age a
+ * prompt=login and select_account want a sign-in made for this request (§3.1.2.1: "reauthenticate";
+ * there is no account chooser, so the login form is where another account is picked), and so does
+ * max_age=0 ("equivalent to prompt=login", errata 2).
+ */
+function forcesLogin(oidc: { prompt: string[]; maxAge: number | null }): boolean {
+  return oidc.prompt.includes('login') || oidc.prompt.includes('select_account') || oidc.maxAge === 0;
+}
+
+/**
+ * Whether the user must sign in (again) before this request can finish. A forced sign-in is one
+ * that replaced the session the request began with — judged by session, not by the clock, whose
+ * whole seconds cannot tell a sign-in from one made a moment before the request. max_age wants a
  * sign-in no older than that many seconds.
  */
 export function needsLogin(
@@ -84,13 +94,28 @@ export function needsLogin(
   now: number,
 ): boolean {
   if (!signedIn) return true;
-  const prompt = request.prompt ?? [];
-  if (
-    (prompt.includes('login') || prompt.includes('select_account')) &&
-    signedIn.session.authTime < requestedAt
-  )
-    return true;
+  if (request.forceLogin) {
+    return signedIn.session.sid === request.replacesSession || signedIn.session.authTime < requestedAt;
+  }
   return request.maxAge != null && now - signedIn.session.authTime > request.maxAge;
+}
+
+/**
+ * §5.5.1: a claims request naming a `sub` value is for that user only: "the Authorization Server
+ * MUST NOT reply with an ID Token or Access Token for a different user".
+ */
+async function requestedSubjectDiffers(
+  deps: ServiceDeps,
+  request: StoredAuthorizationRequest,
+  client: Client,
+  signedIn: SignedIn,
+): Promise<boolean> {
+  const wanted = [request.claims?.id_token?.sub?.value, request.claims?.userinfo?.sub?.value].filter(
+    (value) => value !== undefined,
+  );
+  if (wanted.length === 0) return false;
+  const sub = await subjectFor(deps, client, signedIn.user.id);
+  return wanted.some((value) => value !== sub);
 }
 
 /**
@@ -104,11 +129,21 @@ export async function beginAuthorization(
   context: { signedIn: SignedIn | null; browserSecret: string },
 ): Promise<AuthorizeOutcome> {
   const request = await validateRequest(deps, query);
-  const stored = toStored(request);
-  const now = deps.clock.now();
   const { signedIn } = context;
+  const stored: StoredAuthorizationRequest = {
+    ...toStored(request),
+    ...(forcesLogin(request.oidc)
+      ? { forceLogin: true, replacesSession: signedIn?.session.sid ?? null }
+      : {}),
+  };
+  const now = deps.clock.now();
   if (request.oidc.prompt.includes('none')) {
-    if (needsLogin(stored, signedIn, now, now) || !(await hintNamesUser(deps, request, signedIn!))) {
+    if (
+      stored.forceLogin ||
+      needsLogin(stored, signedIn, now, now) ||
+      !(await hintNamesUser(deps, request, signedIn!)) ||
+      (await requestedSubjectDiffers(deps, stored, request.client, signedIn!))
+    ) {
       throw redirectError(stored, 'login_required', 'The user is not signed in');
     }
     if (await needsConsent(deps, request.client, signedIn!.user.id, request.scope)) {
@@ -118,7 +153,9 @@ export async function beginAuthorization(
   }
   if (
     signedIn &&
+    !stored.forceLogin &&
     !needsLogin(stored, signedIn, now, now) &&
+    !(await requestedSubjectDiffers(deps, stored, request.client, signedIn)) &&
     !stored.prompt?.includes('consent') &&
     !(await needsConsent(deps, request.client, signedIn.user.id, request.scope))
   ) {
@@ -221,7 +258,13 @@ export async function continueAuthorization(
   signedIn: SignedIn | null,
 ): Promise<NextStep> {
   const { request, createdAt } = interaction.record;
-  if (!signedIn || needsLogin(request, signedIn, createdAt, deps.clock.now())) return { kind: 'login' };
+  if (
+    !signedIn ||
+    needsLogin(request, signedIn, createdAt, deps.clock.now()) ||
+    (await requestedSubjectDiffers(deps, request, interaction.client, signedIn))
+  ) {
+    return { kind: 'login' };
+  }
   if (
     request.prompt?.includes('consent') ||
     (await needsConsent(deps, interaction.client, signedIn.user.id, request.scope))

@@ -57,6 +57,9 @@ export interface StoredAuthorizationRequest {
   maxAge?: number | null;
   claims?: ClaimsRequest | null;
   loginHint?: string | null;
+  /** prompt=login, select_account or max_age=0: only a sign-in that replaced `replacesSession` will do. */
+  forceLogin?: boolean;
+  replacesSession?: string | null;
 }
 
 export interface GrantRecord {

@@ -346,6 +346,30 @@ describe('claims', () => {
     expect(nameWithoutScope.idToken).not.toHaveProperty('name');
   });
 
+  // OIDC Core §5.5.1: "If the sub (subject) Claim is requested with a specific value for the ID
+  // Token, the Authorization Server MUST only send a positive response if the End-User identified by
+  // that sub value has an active session … MUST NOT reply with an ID Token or Access Token for a
+  // different user".
+  it('issues nothing for another user than the sub value the claims parameter names', async () => {
+    const client = await newRp();
+    const claims = JSON.stringify({ id_token: { sub: { value: bob.id } } });
+    // Signed in as alice: the login form again, never a code for her.
+    const asAlice = await drive(t, client, { state: 'who', params: { claims } });
+    expect(isLoginPage(asAlice.last)).toBe(true);
+    expect(asAlice.last.location ?? null).toBeNull();
+    // prompt=none for alice answers login_required.
+    const none = await firstAnswer(
+      client,
+      { state: 'who', params: { claims, prompt: 'none' } },
+      asAlice.browser,
+    );
+    expectRedirectError(none, 'login_required', 'who');
+    // Bob signing in gets his ID token.
+    const asBob = await drive(t, client, { state: 'who', params: { claims }, username: 'bob' });
+    const { idToken } = await redeem(t, client, asBob);
+    expect(decodeJwt(idToken).sub).toBe(bob.id);
+  });
+
   it('answers a claims parameter that is not a JSON object with invalid_request at the redirect URI', async () => {
     const client = await newRp();
     for (const claims of [
@@ -381,6 +405,19 @@ describe('UserInfo', () => {
       expect(response.body.preferred_username).toBe('alice');
     }
     expect(post.body).toEqual(get.body);
+  });
+
+  it('accepts an RFC 9068 JWT access token, whose at_hash covers the whole JWT', async () => {
+    const client = await newRp({ access_token_format: 'jwt' });
+    const { idToken, accessToken } = await codeTokens(t, client, { scope: 'openid email' });
+    expect(accessToken.split('.')).toHaveLength(3);
+    const { payload } = await verifyIdToken(t, idToken, client.clientId);
+    expect(payload.at_hash).toBe(expectedAtHash(accessToken, 'RS256'));
+    const response = await callUserinfo(t, accessToken);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ sub: alice.id, email: 'alice@example.com', email_verified: true });
+    // An ID token is not an access token.
+    expect((await callUserinfo(t, idToken)).status).toBe(401);
   });
 
   it('refuses a token without openid (403), no token (401), and a revoked token (401)', async () => {
@@ -540,11 +577,13 @@ describe('max_age, prompt=login, prompt=consent, login_hint', () => {
     expect(payload.auth_time).toBe(firstAt + 20);
   });
 
+  // A session that began in the same second as the request is not a sign-in made for it: forced
+  // sign-ins are judged by session, not by whole-second times. OIDC Core §3.1.2.1 (errata 2):
+  // "max_age=0 is equivalent to prompt=login".
   it('max_age=0 forces a sign-in even when the session began in the same second', async () => {
     const client = await newRp();
     const browser = new TestBrowser();
     await codeTokens(t, client, { browser });
-    // OIDC Core §3.1.2.1 (errata 2): "max_age=0 is equivalent to prompt=login".
     const page = await browser.follow(
       await firstAnswer(client, { params: { max_age: '0' } }, browser),
       t.url,
@@ -552,18 +591,64 @@ describe('max_age, prompt=login, prompt=consent, login_hint', () => {
     expect(isLoginPage(page)).toBe(true);
   });
 
+  // As above, for prompt=login (§3.1.2.1: "SHOULD prompt the End-User for reauthentication").
+  it('prompt=login forces a sign-in even when the session began in the same second', async () => {
+    const client = await newRp();
+    const browser = new TestBrowser();
+    await codeTokens(t, client, { browser });
+    const page = await browser.follow(
+      await firstAnswer(client, { params: { prompt: 'login' } }, browser),
+      t.url,
+    );
+    expect(isLoginPage(page)).toBe(true);
+  });
+
+  // As above, with prompt=none: login_required, since the request demands an authentication newer
+  // than the session (§3.1.2.6).
+  it('prompt=none with max_age=0 answers login_required even in the sign-in’s second', async () => {
+    const client = await newRp();
+    const browser = new TestBrowser();
+    await codeTokens(t, client, { browser });
+    const page = await firstAnswer(client, { state: 'z', params: { prompt: 'none', max_age: '0' } }, browser);
+    expectRedirectError(page, 'login_required', 'z');
+  });
+
+  it('prompt=none with a max_age the session is older than answers login_required', async () => {
+    const client = await newRp();
+    const browser = new TestBrowser();
+    await codeTokens(t, client, { browser });
+    t.clock.advance(61);
+    for (const maxAge of ['0', '60']) {
+      const page = await firstAnswer(
+        client,
+        { state: 'old', params: { prompt: 'none', max_age: maxAge } },
+        browser,
+      );
+      expectRedirectError(page, 'login_required', 'old');
+    }
+    const fresh = await firstAnswer(
+      client,
+      { state: 'ok', params: { prompt: 'none', max_age: '61' } },
+      browser,
+    );
+    expect(redirectParams(fresh)).toMatchObject({ state: 'ok', code: expect.any(String) });
+  });
+
   it('max_age accepts a recent enough session and asks again for an older one', async () => {
     const client = await newRp();
     const browser = new TestBrowser();
     t.clock.advance(5);
     const signInAt = t.clock.now();
-    await codeTokens(t, client, { browser });
+    const first = await codeTokens(t, client, { browser });
     t.clock.advance(60);
 
     const recent = await drive(t, client, { browser, params: { max_age: '3600' } });
     expect(recent.pages).toHaveLength(1);
     const { idToken } = await redeem(t, client, recent);
-    expect((await verifyIdToken(t, idToken, client.clientId)).payload.auth_time).toBe(signInAt);
+    const { payload } = await verifyIdToken(t, idToken, client.clientId);
+    // The same session: the same auth_time and sid.
+    expect(payload.auth_time).toBe(signInAt);
+    expect(payload.sid).toBe(decodeJwt(first.idToken).sid);
 
     const old = await drive(t, client, { browser, params: { max_age: '30' } });
     expect(old.sawLogin).toBe(true);
@@ -691,6 +776,44 @@ describe('response modes', () => {
     expect(expectFormPostPage(silent)).toMatchObject({ error: 'login_required', state: 'quiet', iss: t.url });
   });
 
+  it('response_mode=fragment puts the code in the fragment', async () => {
+    const client = await newRp();
+    const driven = await drive(t, client, { state: 'frag', params: { response_mode: 'fragment' } });
+    const location = new URL(driven.last.location!);
+    expect(location.search).toBe('');
+    expect(responseOf(driven.last)).toMatchObject({
+      mode: 'fragment',
+      target: REDIRECT_URI,
+      params: { state: 'frag', iss: t.url, code: expect.any(String) },
+    });
+    const { idToken } = await redeem(t, client, driven);
+    await verifyIdToken(t, idToken, client.clientId);
+  });
+
+  it('form_post carries an implicit grant’s access token, never a refresh token', async () => {
+    const spa = asTestClient(
+      await t.server.registerClient({
+        client_name: 'Implicit form_post',
+        grant_types: ['implicit'],
+        redirect_uris: [REDIRECT_URI],
+        scope: 'openid profile',
+        token_endpoint_auth_method: 'none',
+      }),
+    );
+    const driven = await drive(t, spa, {
+      state: 'imp',
+      scope: 'openid profile',
+      pkce: null,
+      params: { response_type: 'token', response_mode: 'form_post' },
+    });
+    const fields = expectFormPostPage(driven.last);
+    expect(fields).toMatchObject({ token_type: 'Bearer', state: 'imp', iss: t.url, scope: 'openid profile' });
+    expect(fields.refresh_token).toBeUndefined();
+    expect(fields.code).toBeUndefined();
+    const userinfo = await callUserinfo(t, fields.access_token);
+    expect(userinfo.body).toMatchObject({ sub: alice.id, name: 'Alice Liddell' });
+  });
+
   it('refuses response_mode=query for response_type=token, in the fragment', async () => {
     const spa = asTestClient(
       await t.server.registerClient({
@@ -726,9 +849,12 @@ describe('ID tokens from the other grants', () => {
     const client = await newRp();
     t.clock.advance(2);
     const signInAt = t.clock.now();
-    const first = await codeTokens(t, client, { scope: 'openid email', params: { nonce: 'first-only' } });
+    const first = await codeTokens(t, client, {
+      scope: 'openid email',
+      params: { nonce: 'first-only', claims: JSON.stringify({ id_token: { email: null } }) },
+    });
     const original = (await verifyIdToken(t, first.idToken, client.clientId)).payload;
-    expect(original.nonce).toBe('first-only');
+    expect(original).toMatchObject({ nonce: 'first-only', email: 'alice@example.com' });
 
     t.clock.advance(600);
     const refreshed = await exchangeCode(t.url, client, {
@@ -744,6 +870,8 @@ describe('ID tokens from the other grants', () => {
       sid: original.sid,
       iat: t.clock.now(),
       at_hash: expectedAtHash(refreshed.body.access_token as string, 'RS256'),
+      // The claims request of the authorization still holds.
+      email: 'alice@example.com',
     });
     expect(payload).not.toHaveProperty('nonce');
 
@@ -978,9 +1106,19 @@ describe('malformed OpenID parameters', () => {
   it('ignores OpenID parameters it does not recognise or that need no checking', async () => {
     const client = await newRp();
     const driven = await drive(t, client, {
-      params: { ui_locales: 'fr-CA fr', display: 'page', acr_values: 'urn:x', unknown_thing: '1' },
+      params: {
+        ui_locales: 'fr-CA fr',
+        display: 'page',
+        acr_values: 'urn:x',
+        unknown_thing: '1',
+        // §5.5: claims the OP does not know are ignored, even essential ones.
+        claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['urn:x'] }, 'x-y': null } }),
+      },
     });
-    expect(responseOf(driven.last).params.code).toEqual(expect.any(String));
+    const { idToken } = await redeem(t, client, driven);
+    const { payload } = await verifyIdToken(t, idToken, client.clientId);
+    expect(payload).not.toHaveProperty('acr');
+    expect(payload).not.toHaveProperty('x-y');
   });
 });
 

@@ -8,8 +8,8 @@ import { openDatabase } from './database.js';
 import { housekeepingRepository } from './housekeeping.js';
 import { keysRepository } from './keys.js';
 import { migrateToLatest } from './migrate.js';
-import { secretsRepository } from './secrets.js';
 import type { Database } from './schema.js';
+import { secretsRepository } from './secrets.js';
 
 export { DatabaseUrlError, openDatabase } from './database.js';
 export { migrateToLatest } from './migrate.js';
