@@ -259,7 +259,7 @@ describe('the example client refreshing its tokens at Latchkey', () => {
     await started?.stop();
   });
 
-  it('keeps the ID token (or takes the new one for the same user) when the access token expires', async () => {
+  it('takes the new ID token of a refresh, for the same user, when the access token expires', async () => {
     const { stack } = started;
     // A second instance of the app with its own clock, registered like the first.
     const port = await freePort();
@@ -292,6 +292,12 @@ describe('the example client refreshing its tokens at Latchkey', () => {
       const after = await browser.get(`${baseUrl}/profile`);
       expect(after.status).toBe(200);
       expect(claimCell(after.text, 'id-token', 'sub')).toBe(sub);
+      // Latchkey sent a new ID token with the refreshed access token (OIDC Core §12.2): its at_hash
+      // is the new token's. openid-client checked it, and the app kept it.
+      expect(claimCell(after.text, 'id-token', 'at_hash')).toBeTruthy();
+      expect(claimCell(after.text, 'id-token', 'at_hash')).not.toBe(
+        claimCell(before.text, 'id-token', 'at_hash'),
+      );
       expect(claimCell(after.text, 'userinfo', 'sub')).toBe(sub);
       expect(after.text).toContain('&quot;username&quot;: &quot;admin&quot;');
     } finally {

@@ -24,6 +24,8 @@ interface CreateOptions {
   accessTokenTtl?: number;
   refreshTokenTtl?: number;
   accessTokenFormat?: string;
+  idTokenAlg?: string;
+  subjectType?: string;
   json?: boolean;
 }
 
@@ -67,6 +69,8 @@ export function clientCommands(program: Command, io: CliIo): void {
       Number,
     )
     .option('--access-token-format <format>', 'opaque or jwt (RFC 9068); default: the server’s')
+    .option('--id-token-alg <alg>', 'ID token signing algorithm: RS256 (default), ES256 or EdDSA')
+    .option('--subject-type <type>', 'public (default) or pairwise (a sub of its own for this client’s host)')
     .option('--json', 'print JSON')
     .action(async (opts: CreateOptions) => {
       const config = configFrom(io, program.opts().config);
@@ -88,6 +92,8 @@ export function clientCommands(program: Command, io: CliIo): void {
         refresh_token_ttl: opts.refreshTokenTtl,
         // Checked by registerClient, like every other field.
         access_token_format: opts.accessTokenFormat as ClientRegistration['access_token_format'],
+        id_token_signed_response_alg: opts.idTokenAlg as ClientRegistration['id_token_signed_response_alg'],
+        subject_type: opts.subjectType as ClientRegistration['subject_type'],
       };
       const { client, clientSecret } = await withStore(config, (store) =>
         registerClient({ store, config, clock: systemClock }, registration),
