@@ -111,7 +111,16 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const server = await createAuthServer({ config });
   const exampleUrl = `http://localhost:${options.examplePort}`;
   try {
-    const admin = await server.ensureAdminUser();
+    // A sample profile, so the example app's ID token and UserInfo tables have something to show.
+    const admin = await server.ensureAdminUser({
+      profile: {
+        name: 'Ada Admin',
+        given_name: 'Ada',
+        family_name: 'Admin',
+        email: 'admin@example.com',
+        email_verified: false,
+      },
+    });
     if (admin) {
       log(
         admin.password

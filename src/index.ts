@@ -7,7 +7,7 @@ import { parseConfig } from './config/load.js';
 import type { Config, ConfigInput } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { type Clock, systemClock } from './protocol/clock.js';
-import type { Client } from './protocol/types.js';
+import type { Client, StandardClaims } from './protocol/types.js';
 import {
   type ClientRegistration,
   type RegisteredClient,
@@ -57,7 +57,7 @@ export interface AuthServer {
    */
   purgeExpired(): Promise<PurgeCounts>;
   /** Creates the admin account if there are no users; see services/users.ts. */
-  ensureAdminUser(): ReturnType<typeof ensureAdminUser>;
+  ensureAdminUser(options?: { profile?: StandardClaims }): ReturnType<typeof ensureAdminUser>;
 }
 
 /** Opens the store (running migrations) and builds the HTTP app. */
@@ -109,6 +109,6 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     findClient: (clientId) => store.clients.findById(clientId),
     rotateClientSecret: (clientId) => rotateClientSecret(deps, clientId),
     createUser: (input) => createUser(deps, input),
-    ensureAdminUser: () => ensureAdminUser(deps),
+    ensureAdminUser: (options) => ensureAdminUser(deps, options),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Runs the example client from environment variables, on 127.0.0.1 only: it is a local demo, and
- * its redirect URI (EXAMPLE_BASE_URL + '/callback') must be registered with Latchkey exactly.
+ * its redirect URI (EXAMPLE_BASE_URL + '/callback') and post-logout redirect URI
+ * (EXAMPLE_BASE_URL + '/') must be registered with Latchkey exactly.
  */
 
 import { mkdirSync } from 'node:fs';

@@ -82,8 +82,6 @@ export type UserInfoResult =
 
 export interface OAuthClient {
   readonly issuer: string;
-  /** Whether this app signs in with OpenID Connect (its scope holds `openid`). */
-  readonly openid: boolean;
   /**
    * The discovered configuration, fetched at first need and cached. A failed discovery is not
    * cached, so the next request tries again once Latchkey is up.
@@ -144,7 +142,8 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   };
 
   // Token endpoint calls share one error mapping: a §5.2 error body is the server's answer to us;
-  // anything else means Latchkey could not give a usable answer.
+  // an answer that fails a check (e.g. the ID token's nonce) is refused; anything else means
+  // Latchkey could not give a usable answer.
   const tokenCall = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
@@ -159,7 +158,6 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
 
   return {
     issuer: options.issuer,
-    openid,
     configuration,
 
     async beginLogin() {
@@ -174,8 +172,8 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
         state,
       };
       if (!openid) return { url: client.buildAuthorizationUrl(config, parameters), state, codeVerifier };
-      // OIDC Core §3.1.2.1: the nonce ties the ID token to this login; PKCE alone does not bind
-      // an ID token injected by someone else.
+      // OIDC Core §3.1.2.1: the nonce binds the ID token to this browser's login, so an ID token
+      // issued for another login (a replayed or injected one) is refused.
       const nonce = client.randomNonce();
       parameters.nonce = nonce;
       return { url: client.buildAuthorizationUrl(config, parameters), state, codeVerifier, nonce };

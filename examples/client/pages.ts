@@ -222,10 +222,12 @@ dd { margin: 0 0 0.5rem 0; overflow-wrap: anywhere; }
   background: #2563eb; color: #fff; text-decoration: none; font: inherit; cursor: pointer; margin: 0 0.5rem 0.5rem 0; }
 button.secondary { background: transparent; color: inherit; border-color: #8886; }
 h2 { font-size: 1.2rem; margin-top: 1.75rem; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 1rem; }
-th, td { text-align: left; vertical-align: top; padding: 0.3rem 0.5rem; border-bottom: 1px solid #8884; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 1rem; table-layout: fixed; }
+th, td { text-align: left; vertical-align: top; padding: 0.3rem 0.5rem; border-bottom: 1px solid #8884;
+  overflow-wrap: anywhere; }
 thead th { border-bottom-width: 2px; }
-tbody th { font-weight: normal; white-space: nowrap; }
-td { overflow-wrap: anywhere; }
+thead th:first-child { width: 12rem; }
+tbody th { font-weight: normal; }
+@media (max-width: 30rem) { thead th:first-child { width: 40%; } }
 .notice { border: 1px solid #2563eb66; background: #2563eb14; border-radius: 6px; padding: 0.75rem; }
 `;

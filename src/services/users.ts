@@ -101,10 +101,11 @@ const noSuchUser = (username: string) => new OAuthError('not_found', `No user na
  */
 export async function ensureAdminUser(
   deps: ServiceDeps,
+  options: { profile?: StandardClaims } = {},
 ): Promise<{ username: string; password: string | null } | undefined> {
   if ((await deps.store.users.count()) > 0) return undefined;
   const configured = deps.config.admin.password;
   const password = configured ?? randomToken(12);
-  await createUser(deps, { username: deps.config.admin.username, password });
+  await createUser(deps, { username: deps.config.admin.username, password, profile: options.profile });
   return { username: deps.config.admin.username, password: configured ? null : password };
 }

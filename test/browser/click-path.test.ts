@@ -1,8 +1,9 @@
 /**
  * The click path a developer follows after `npm start`, in Debian's Chromium: the example client,
- * Latchkey's sign-in and consent pages, and back to the client's profile page, which shows what
- * the protected API answered. Accessible locators (roles and labels) throughout, so the pages'
- * labelling is tested along the way.
+ * Latchkey's sign-in and consent pages, back to the client's profile page (the ID token's claims,
+ * the UserInfo answer and what the protected API answered), then Log out: Latchkey's sign-out
+ * confirmation and back to the client, signed out at both. Accessible locators (roles and labels)
+ * throughout, so the pages' labelling is tested along the way.
  *
  * LATCHKEY_SCREENSHOTS=1 also writes the docs screenshots to docs/screenshots/.
  */
@@ -23,7 +24,12 @@ import {
 } from './helpers.js';
 
 const TIMEOUT = 60_000;
-const PROFILE_SCOPE_DESCRIPTION = 'See your name, user name and profile details';
+// The consent page lists what the example client asks for: 'openid profile email'.
+const SCOPES = [
+  ['openid', 'Confirm your identity'],
+  ['profile', 'See your name, user name and profile details'],
+  ['email', 'See your email address'],
+] as const;
 const LOGIN_FAILED = 'Incorrect user name or password.';
 const USER_PASSWORD = 'another-test-password-456';
 
@@ -102,9 +108,12 @@ describe.skipIf(!availability.run)('browser click path (Chromium)', () => {
     const clientHome = await page.getByRole('link', { name: 'Example App' }).getAttribute('href');
     expect(new URL(clientHome ?? '', page.url()).origin).toBe(stack.exampleUrl);
     const scopes = page.getByRole('listitem');
-    expect(await scopes.count()).toBe(1);
-    expect(await scopes.first().textContent()).toContain(PROFILE_SCOPE_DESCRIPTION);
-    expect(await scopes.first().textContent()).toContain('profile');
+    expect(await scopes.count()).toBe(SCOPES.length);
+    for (const [index, [name, description]] of SCOPES.entries()) {
+      const text = await scopes.nth(index).textContent();
+      expect(text).toContain(description);
+      expect(text).toContain(name);
+    }
     expect(await page.locator('main').textContent()).toContain(`Signed in as ${username}`);
     await page.getByRole('button', { name: 'Allow' }).waitFor();
     await page.getByRole('button', { name: 'Deny' }).waitFor();
@@ -120,8 +129,19 @@ describe.skipIf(!availability.run)('browser click path (Chromium)', () => {
     return JSON.parse(text) as Record<string, unknown>;
   }
 
+  /** A claims table of the profile page ("ID token" or "UserInfo") as claim → shown value. */
+  async function claimsTable(page: Page, name: string): Promise<Record<string, string>> {
+    const rows = page.getByRole('table', { name }).locator('tbody tr');
+    const claims: Record<string, string> = {};
+    for (const row of await rows.all()) {
+      const claim = (await row.getByRole('rowheader').textContent())?.trim() ?? '';
+      claims[claim] = (await row.getByRole('cell').textContent())?.trim() ?? '';
+    }
+    return claims;
+  }
+
   it(
-    'signs in, consents and shows the profile from /api/me',
+    'signs in, consents, shows the ID token, UserInfo and /api/me, and logs out at both ends',
     async () => {
       const { page, seen } = await open();
       await startLogin(page, '01-example-home.png');
@@ -138,7 +158,36 @@ describe.skipIf(!availability.run)('browser click path (Chromium)', () => {
       expect(json).toMatchObject({ username: 'admin' });
       expect(await page.locator('pre').textContent()).toContain('"username": "admin"');
       expect(await page.locator('main').textContent()).toContain(`${stack.issuer}/api/me`);
+      const idToken = await claimsTable(page, 'ID token');
+      expect(idToken).toMatchObject({ iss: stack.issuer, sub: json.sub, aud: 'example-client' });
+      expect(idToken.nonce).toMatch(/^[\w-]{43}$/);
+      for (const claim of ['iat', 'exp', 'auth_time']) {
+        expect(idToken[claim]).toMatch(/^\d+ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+      }
+      const userInfo = await claimsTable(page, 'UserInfo');
+      expect(userInfo).toMatchObject({ sub: json.sub, preferred_username: 'admin' });
       await screenshot(page, '04-profile.png');
+
+      // Log out: the app ends its session and sends the browser to Latchkey, which asks first.
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await waitForPage(page, stack.issuer, '/oauth/end-session');
+      await page.getByRole('heading', { name: 'Sign out of Latchkey?' }).waitFor();
+      const confirmation = (await page.locator('main').textContent()) ?? '';
+      expect(confirmation).toContain('Example App');
+      expect(confirmation).toContain('admin');
+      expect(confirmation).toContain(stack.exampleUrl);
+      await screenshot(page, '08-logout-confirm.png');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+
+      // Back on the example app, signed out there …
+      await waitForPage(page, stack.exampleUrl, '/');
+      await page.getByRole('status').filter({ hasText: 'You are signed out.' }).waitFor();
+      await page.getByRole('heading', { name: 'Welcome' }).waitFor();
+      await screenshot(page, '09-signed-out.png');
+      // … and at Latchkey: signing in again asks for the password.
+      await page.getByRole('link', { name: 'Login with Latchkey' }).click();
+      await waitForPage(page, stack.issuer, '/interaction/');
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
       expectClean(seen);
     },
     TIMEOUT,
@@ -259,16 +308,19 @@ describe.skipIf(!availability.run)('browser click path (Chromium)', () => {
   );
 
   it(
-    'the consent page fits a 375 px wide phone screen',
+    'the consent page and the profile page fit a 375 px wide phone screen',
     async () => {
       const { page, seen } = await open(MOBILE);
+      const expectNoHorizontalScroll = async () => {
+        const overflow = await page.evaluate<{ scrollWidth: number; clientWidth: number }>(
+          '({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth })',
+        );
+        expect(overflow.scrollWidth, page.url()).toBeLessThanOrEqual(overflow.clientWidth);
+      };
       await startLogin(page);
       await signIn(page, 'erin', USER_PASSWORD);
       await expectConsentPage(page, 'erin');
-      const overflow = await page.evaluate<{ scrollWidth: number; clientWidth: number }>(
-        '({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth })',
-      );
-      expect(overflow.scrollWidth).toBeLessThanOrEqual(overflow.clientWidth);
+      await expectNoHorizontalScroll();
       for (const name of ['Allow', 'Deny']) {
         const box = await page.getByRole('button', { name }).boundingBox();
         expect(box, `${name} button is laid out`).not.toBeNull();
@@ -276,6 +328,11 @@ describe.skipIf(!availability.run)('browser click path (Chromium)', () => {
         expect(box!.x + box!.width).toBeLessThanOrEqual(MOBILE.width);
       }
       await screenshot(page, '07-mobile-consent.png');
+      // The claims tables wrap long values (the nonce, at_hash) instead of widening the page.
+      await page.getByRole('button', { name: 'Allow' }).click();
+      expect(await profileJson(page)).toMatchObject({ username: 'erin' });
+      expect(await claimsTable(page, 'ID token')).toHaveProperty('nonce');
+      await expectNoHorizontalScroll();
       expectClean(seen);
     },
     TIMEOUT,
