@@ -23,6 +23,8 @@ export type OAuthErrorCode =
   | 'login_required'
   | 'consent_required'
   | 'interaction_required'
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
   | 'not_found'
@@ -47,6 +49,8 @@ const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
   login_required: 400,
   consent_required: 400,
   interaction_required: 400,
+  request_not_supported: 400,
+  request_uri_not_supported: 400,
   invalid_redirect_uri: 400,
   invalid_client_metadata: 400,
   not_found: 404,

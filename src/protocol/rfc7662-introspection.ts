@@ -40,16 +40,29 @@ export function checkIntrospectionCaller(client: Client): void {
 export function introspectionResponse(
   token: IntrospectedToken | null,
   caller: Client,
-  context: { now: number; issuer: string },
+  context: {
+    now: number;
+    issuer: string;
+    /** The subject the caller knows the user by, when that is not the user's id (pairwise, OIDC Core §8). */
+    pairwiseSub?: string;
+  },
 ): Record<string, unknown> {
   if (!isActive(token, context.now) || (token.clientId !== caller.clientId && !caller.canIntrospect)) {
     return { active: false };
   }
+  // A pairwise client introspecting its own token sees its own subject and no user name; resource
+  // servers (canIntrospect) see the user's id, which is what they share with the provider.
+  const user =
+    token.userId === null
+      ? {}
+      : context.pairwiseSub !== undefined
+        ? { sub: context.pairwiseSub }
+        : { sub: token.userId, username: token.username };
   return {
     active: true,
     scope: token.scope.join(' '),
     client_id: token.clientId,
-    ...(token.userId === null ? {} : { sub: token.userId, username: token.username }),
+    ...user,
     token_type: token.kind === 'access' ? 'Bearer' : 'refresh_token',
     exp: token.expiresAt,
     iat: token.createdAt,

@@ -224,28 +224,50 @@ export async function needsConsent(
 }
 
 /**
+ * Whether this browser's user may finish the interaction: a (fresh) sign-in may be needed, or the
+ * user who signed in for it is not the one the claims parameter names (§5.5.1) — then the client
+ * hears login_required rather than the login form coming back forever.
+ */
+async function signInCheck(
+  deps: ServiceDeps,
+  interaction: Interaction,
+  signedIn: SignedIn | null,
+): Promise<'ok' | 'login' | 'wrong_user'> {
+  const { request, createdAt } = interaction.record;
+  if (!signedIn || needsLogin(request, signedIn, createdAt, deps.clock.now())) return 'login';
+  if (!(await requestedSubjectDiffers(deps, request, interaction.client, signedIn))) return 'ok';
+  const signedInForThis =
+    signedIn.session.authTime >= createdAt && signedIn.session.sid !== request.replacesSession;
+  return signedInForThis ? 'wrong_user' : 'login';
+}
+
+/**
  * Phase two: the user's decision. Allow records the consent and issues the response; deny sends
- * access_denied (RFC 6749 §4.1.2.1). Either way the interaction is used up.
+ * access_denied (RFC 6749 §4.1.2.1). Either way the interaction is used up. The sign-in rules are
+ * checked again here, since the consent form can be posted without the page that checked them.
  */
 export async function completeInteraction(
   deps: ServiceDeps,
   interaction: Interaction,
   signedIn: SignedIn,
   decision: 'allow' | 'deny' | 'auto',
-): Promise<AuthorizationResponse> {
+): Promise<NextStep> {
+  const check = decision === 'deny' ? 'ok' : await signInCheck(deps, interaction, signedIn);
+  if (check === 'login') return { kind: 'login' };
   const record = await deps.store.interactions.take(interaction.record.id, deps.clock.now());
   if (!record) throw expiredInteraction();
   const { request } = record;
-  if (decision === 'deny') {
-    return errorResponse(
-      redirectError(request, 'access_denied', 'The user denied the request'),
-      deps.config.issuer,
-    );
-  }
+  const refusal =
+    decision === 'deny'
+      ? redirectError(request, 'access_denied', 'The user denied the request')
+      : check === 'wrong_user'
+        ? redirectError(request, 'login_required', 'The signed-in user is not the one the request names')
+        : null;
+  if (refusal) return { kind: 'respond', response: errorResponse(refusal, deps.config.issuer) };
   if (decision === 'allow') {
     await deps.store.consents.grant(signedIn.user.id, request.clientId, request.scope, deps.clock.now());
   }
-  return respond(deps, request, interaction.client, signedIn);
+  return { kind: 'respond', response: await respond(deps, request, interaction.client, signedIn) };
 }
 
 /**
@@ -257,19 +279,14 @@ export async function continueAuthorization(
   interaction: Interaction,
   signedIn: SignedIn | null,
 ): Promise<NextStep> {
-  const { request, createdAt } = interaction.record;
+  const check = await signInCheck(deps, interaction, signedIn);
+  if (check === 'login') return { kind: 'login' };
   if (
-    !signedIn ||
-    needsLogin(request, signedIn, createdAt, deps.clock.now()) ||
-    (await requestedSubjectDiffers(deps, request, interaction.client, signedIn))
-  ) {
-    return { kind: 'login' };
-  }
-  if (
-    request.prompt?.includes('consent') ||
-    (await needsConsent(deps, interaction.client, signedIn.user.id, request.scope))
+    check === 'ok' &&
+    (interaction.record.request.prompt?.includes('consent') ||
+      (await needsConsent(deps, interaction.client, signedIn!.user.id, interaction.record.request.scope)))
   ) {
     return { kind: 'consent' };
   }
-  return { kind: 'respond', response: await completeInteraction(deps, interaction, signedIn, 'auto') };
+  return completeInteraction(deps, interaction, signedIn!, 'auto');
 }

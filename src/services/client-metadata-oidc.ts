@@ -14,6 +14,7 @@ export interface OidcClientRegistration {
 
 const metadataError = (description: string) => new OAuthError('invalid_client_metadata', description);
 const ID_TOKEN_ALGS: JwsAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export function checkOidcMetadata(
   input: OidcClientRegistration,
@@ -64,8 +65,15 @@ function checkIdTokenAlg(value: unknown): JwsAlgorithm | null {
 function checkSubjectType(value: unknown, redirectUris: string[]): SubjectType {
   if (value === undefined || value === null || value === 'public') return 'public';
   if (value !== 'pairwise') throw metadataError('subject_type must be public or pairwise');
-  const hosts = new Set(redirectUris.map((uri) => new URL(uri).hostname));
-  if (hosts.size !== 1) {
+  const urls = redirectUris.map((uri) => new URL(uri));
+  // A private-use scheme has no host and loopback hosts are everyone's: such a "sector" would give
+  // unrelated clients the same subjects. Without sector_identifier_uri support, they are refused.
+  if (urls.some((url) => !/^https?:$/.test(url.protocol) || LOOPBACK.has(url.hostname))) {
+    throw metadataError(
+      'subject_type pairwise needs https redirect_uris on a real host (not loopback or a private-use scheme)',
+    );
+  }
+  if (new Set(urls.map((url) => url.hostname)).size !== 1) {
     throw metadataError('subject_type pairwise needs redirect_uris that all share one host (the sector)');
   }
   return 'pairwise';

@@ -8,6 +8,7 @@ import {
 } from '../protocol/rfc7662-introspection.js';
 import { authenticateRequestClient } from './client-authentication.js';
 import type { ServiceDeps } from './deps.js';
+import { subjectFor } from './subject.js';
 
 export async function introspect(
   deps: ServiceDeps,
@@ -18,5 +19,13 @@ export async function introspect(
   checkIntrospectionCaller(client);
   const token = introspectionToken(params);
   const record = token.length > MAX_TOKEN_LENGTH ? null : await deps.store.tokens.findWithUser(digest(token));
-  return introspectionResponse(record, client, { now: deps.clock.now(), issuer: deps.config.issuer });
+  const pairwiseSub =
+    record?.userId && record.clientId === client.clientId && client.subjectType === 'pairwise'
+      ? await subjectFor(deps, client, record.userId)
+      : undefined;
+  return introspectionResponse(record, client, {
+    now: deps.clock.now(),
+    issuer: deps.config.issuer,
+    pairwiseSub,
+  });
 }

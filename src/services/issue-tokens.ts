@@ -11,6 +11,7 @@ import type { AccessTokenFormat, Client, GrantType } from '../protocol/types.js'
 import type { TokenRecord } from '../store/ports.js';
 import type { ServiceDeps } from './deps.js';
 import { signingKey } from './signing-keys.js';
+import { subjectFor } from './subject.js';
 
 export interface Mint {
   records: TokenRecord[];
@@ -97,15 +98,18 @@ async function jwtAccessToken(
   expiresAt: number,
 ): Promise<string> {
   const { tokens, issuer } = deps.config;
-  let username = request.username ?? null;
-  if (request.username === undefined && request.userId) {
+  // The client can read its own JWT: a pairwise client must see neither the user's id nor name
+  // there (OIDC Core §8), only the subject it knows the user by.
+  const pairwise = request.client.subjectType === 'pairwise';
+  let username = pairwise ? null : (request.username ?? null);
+  if (!pairwise && request.username === undefined && request.userId) {
     username = (await deps.store.users.findById(request.userId))?.username ?? null;
   }
   const claims = jwtAccessTokenClaims({
     issuer,
     audience: tokens.accessTokenAudience ?? issuer,
     clientId: request.client.clientId,
-    userId: request.userId,
+    userId: request.userId === null ? null : await subjectFor(deps, request.client, request.userId),
     username,
     scope: request.scope,
     issuedAt,

@@ -210,13 +210,20 @@ async function passwordGrant(
     scope: request.scope,
     refreshScope: issuesRefreshTokens(deps, client) ? request.scope : null,
   });
+  // No browser sign-in, so no session: an ID token from this grant has no sid. It is made before
+  // anything is stored, so a failure leaves no grant behind.
+  const idToken = await idTokenFor(deps, client, user.id, mint.issued, {
+    authTime: deps.clock.now(),
+    sid: null,
+    nonce: null,
+    claims: null,
+  });
   await deps.store.grants.createWithTokens(
     {
       id: grantId,
       userId: user.id,
       clientId: client.clientId,
       scope: request.scope,
-      // No browser sign-in, so no session: an ID token from this grant has no sid.
       authTime: deps.clock.now(),
       sid: null,
       claims: null,
@@ -225,12 +232,6 @@ async function passwordGrant(
     },
     mint.records,
   );
-  const idToken = await idTokenFor(deps, client, user.id, mint.issued, {
-    authTime: deps.clock.now(),
-    sid: null,
-    nonce: null,
-    claims: null,
-  });
   return { ...mint.issued, ...idToken };
 }
 

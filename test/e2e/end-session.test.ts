@@ -2,11 +2,18 @@
  * OpenID Connect RP-Initiated Logout over real HTTP: the end_session_endpoint, its confirmation
  * page, and every way a logout request can be wrong (none of which may redirect or sign out).
  */
+
+import { createHash } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { type JWTPayload, signJwt } from '../../src/crypto/keys.js';
-import { END_SESSION_CONFIRM_PATH, END_SESSION_PATH } from '../../src/http/routes/end-session.js';
+import {
+  END_SESSION_CONFIRM_PATH,
+  END_SESSION_PATH,
+  RESUBMIT_FIELD,
+} from '../../src/http/routes/end-session.js';
+import { FORM_POST_SCRIPT } from '../../src/pages/index.js';
 import type { ServiceDeps } from '../../src/services/deps.js';
 import { signingKey } from '../../src/services/signing-keys.js';
 import { subjectFor } from '../../src/services/subject.js';
@@ -42,6 +49,8 @@ beforeAll(async () => {
   pairwiseClientId = (
     await createClient(t, {
       client_name: 'Pairwise App',
+      // A pairwise client's redirect URIs name its sector: a real https host, not loopback.
+      redirect_uris: ['https://pairwise.example.com/callback'],
       subject_type: 'pairwise',
       post_logout_redirect_uris: [SIGNED_OUT],
     })
@@ -99,6 +108,40 @@ function expectConfirmation(page: Page): void {
   expect(page.headers.get('content-type')).toMatch(/^text\/html/);
   expect(page.text).toContain('<h1>Sign out of Latchkey?</h1>');
   expect(page.text).toContain(`action="${END_SESSION_CONFIRM_PATH}"`);
+}
+
+/** The page that posts a cookie-less logout POST again, from Latchkey's origin. */
+function expectResubmitForm(page: Page): void {
+  expect(page.status).toBe(200);
+  expect(page.location).toBeNull();
+  expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(page.headers.get('cache-control')).toBe('no-store');
+  expect(page.text).toContain(`<form method="post" action="${END_SESSION_PATH}">`);
+  expect(page.text).toContain(`<input type="hidden" name="${RESUBMIT_FIELD}" value="1">`);
+  expect(page.text).not.toContain(END_SESSION_CONFIRM_PATH);
+  // The one script Latchkey serves, admitted by its hash.
+  const hash = createHash('sha256').update(FORM_POST_SCRIPT).digest('base64');
+  expect(page.headers.get('content-security-policy')).toContain(`script-src 'sha256-${hash}'`);
+  // It reads no cookie it could not see, and sets none.
+  expect(page.headers.getSetCookie()).toEqual([]);
+}
+
+/** A POST as another site's auto-submitting form sends it: none of Latchkey's cookies. */
+async function crossSitePost(body: string | Record<string, string>): Promise<Page> {
+  const url = `${t.url}${END_SESSION_PATH}`;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: typeof body === 'string' ? body : new URLSearchParams(body).toString(),
+    redirect: 'manual',
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    location: response.headers.get('location'),
+    text: await response.text(),
+    url,
+  };
 }
 
 const confirm = (browser: TestBrowser, page: Page, decision: 'logout' | 'stay') =>
@@ -209,6 +252,101 @@ describe('RP-initiated logout with a session', () => {
   });
 });
 
+describe('a cross-site POST (the session cookie withheld)', () => {
+  it('is posted again from Latchkey’s origin, then confirmed and signed out', async () => {
+    const browser = await signedInBrowser();
+    const posted = await crossSitePost({
+      client_id: clientId,
+      post_logout_redirect_uri: SIGNED_OUT,
+      state: 'x-site',
+    });
+    expectResubmitForm(posted);
+    expect(hiddenFields(posted)).toEqual({
+      client_id: clientId,
+      post_logout_redirect_uri: SIGNED_OUT,
+      state: 'x-site',
+      [RESUBMIT_FIELD]: '1',
+    });
+    // Were nobody signed in, the re-post would redirect to the app: form-action must allow it.
+    expect(posted.headers.get('content-security-policy')).toContain(
+      "form-action 'self' http://127.0.0.1:5999;",
+    );
+    expect(await isSignedIn(browser)).toBe(true);
+
+    // The page's form, posted from Latchkey's origin, carries the cookie: the user is asked.
+    const page = await browser.post(`${t.url}${END_SESSION_PATH}`, hiddenFields(posted));
+    expectConfirmation(page);
+    expect(page.text).toContain('You are signed in as <strong>alice</strong>.');
+    expect(hiddenFields(page)).not.toHaveProperty(RESUBMIT_FIELD);
+    const done = await confirm(browser, page, 'logout');
+    expect(done.status).toBe(303);
+    expect(done.location).toBe(`${SIGNED_OUT}?state=x-site`);
+    expect(await isSignedIn(browser)).toBe(false);
+  });
+
+  it('carries an id_token_hint in the form body, not in a URL', async () => {
+    const browser = await signedInBrowser();
+    const hint = await idToken();
+    const posted = await crossSitePost({ id_token_hint: hint, post_logout_redirect_uri: SIGNED_OUT });
+    expectResubmitForm(posted);
+    expect(hiddenFields(posted).id_token_hint).toBe(hint);
+    const page = await browser.post(`${t.url}${END_SESSION_PATH}`, hiddenFields(posted));
+    expectConfirmation(page);
+    expect(page.text).toContain('Requested by <strong>Logout App</strong>');
+  });
+
+  it('allows only its own origin as a form target when no redirect was asked for', async () => {
+    const posted = await crossSitePost({ client_id: clientId });
+    expectResubmitForm(posted);
+    expect(posted.headers.get('content-security-policy')).toContain("form-action 'self';");
+  });
+
+  it('a re-posted request without the cookie finds nobody signed in, and ends nothing', async () => {
+    // The marker only lets the request conclude there is no session; a site that sends it itself
+    // gets the redirect it would get for a signed-out user, and the real session lives on.
+    const browser = await signedInBrowser();
+    const forged = await crossSitePost({
+      client_id: clientId,
+      post_logout_redirect_uri: SIGNED_OUT,
+      state: 'f',
+      [RESUBMIT_FIELD]: '1',
+    });
+    expect({ status: forged.status, location: forged.location }).toEqual({
+      status: 303,
+      location: `${SIGNED_OUT}?state=f`,
+    });
+    expect(forged.headers.getSetCookie()).toEqual([]);
+    expect(await isSignedIn(browser)).toBe(true);
+  });
+
+  it('ignores the marker on a POST that has the cookie: the user is asked as usual', async () => {
+    const browser = await signedInBrowser();
+    const page = await browser.post(`${t.url}${END_SESSION_PATH}`, {
+      client_id: clientId,
+      [RESUBMIT_FIELD]: '1',
+    });
+    expectConfirmation(page);
+  });
+
+  it('refuses an invalid request before re-posting anything', async () => {
+    const bodies = [
+      { client_id: clientId, post_logout_redirect_uri: 'https://evil.example/' },
+      { post_logout_redirect_uri: SIGNED_OUT },
+      { client_id: 'nobody' },
+      { id_token_hint: 'not-a-jwt' },
+      `client_id=${clientId}&post_logout_redirect_uri=${encodeURIComponent(SIGNED_OUT)}&state=a&state=b`,
+      `client_id=${clientId}&${RESUBMIT_FIELD}=1&${RESUBMIT_FIELD}=1`,
+      `client_id=${clientId}&state=${'s'.repeat(2049)}`,
+    ];
+    for (const body of bodies) {
+      const page = await crossSitePost(body);
+      expectErrorPage(page);
+      expect(page.text).not.toContain('<form');
+      expect(page.headers.getSetCookie()).toEqual([]);
+    }
+  });
+});
+
 describe('RP-initiated logout without a session', () => {
   it('goes straight back to the registered URI with the state', async () => {
     const browser = new TestBrowser();
@@ -217,11 +355,15 @@ describe('RP-initiated logout without a session', () => {
     );
     expect(page.status).toBe(302);
     expect(page.location).toBe(`${SIGNED_OUT}?state=gone`);
+    // A POST without the session cookie is posted once more from Latchkey's origin first (see
+    // 'a cross-site POST' below); only the re-posted request may find nobody signed in.
     const posted = await browser.post(`${t.url}${END_SESSION_PATH}`, {
       client_id: clientId,
       post_logout_redirect_uri: SIGNED_OUT,
     });
-    expect({ status: posted.status, location: posted.location }).toEqual({
+    expectResubmitForm(posted);
+    const reposted = await browser.post(`${t.url}${END_SESSION_PATH}`, hiddenFields(posted));
+    expect({ status: reposted.status, location: reposted.location }).toEqual({
       status: 303,
       location: SIGNED_OUT,
     });

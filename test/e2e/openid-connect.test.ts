@@ -18,7 +18,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientRegistration, User } from '../../src/index.js';
 import { retireSigningKey, rotateSigningKeys } from '../../src/services/signing-keys.js';
-import { type Page, TestBrowser } from '../helpers/browser.js';
+import { csrfToken, formAction, type Page, TestBrowser } from '../helpers/browser.js';
 import { exchangeCode } from '../helpers/flow.js';
 import {
   asTestClient,
@@ -353,11 +353,11 @@ describe('claims', () => {
   it('issues nothing for another user than the sub value the claims parameter names', async () => {
     const client = await newRp();
     const claims = JSON.stringify({ id_token: { sub: { value: bob.id } } });
-    // Signed in as alice: the login form again, never a code for her.
+    // Alice signs in for it: the client hears login_required, never gets a code for her.
     const asAlice = await drive(t, client, { state: 'who', params: { claims } });
-    expect(isLoginPage(asAlice.last)).toBe(true);
-    expect(asAlice.last.location ?? null).toBeNull();
-    // prompt=none for alice answers login_required.
+    expect(responseOf(asAlice.last).params).toMatchObject({ error: 'login_required', state: 'who' });
+    expect(responseOf(asAlice.last).params.code).toBeUndefined();
+    // prompt=none for alice's session answers login_required too.
     const none = await firstAnswer(
       client,
       { state: 'who', params: { claims, prompt: 'none' } },
@@ -368,6 +368,25 @@ describe('claims', () => {
     const asBob = await drive(t, client, { state: 'who', params: { claims }, username: 'bob' });
     const { idToken } = await redeem(t, client, asBob);
     expect(decodeJwt(idToken).sub).toBe(bob.id);
+  });
+
+  it('re-checks max_age when the consent form is posted past the login page', async () => {
+    const client = await newRp();
+    const browser = new TestBrowser();
+    await codeTokens(t, client, { browser });
+    t.clock.advance(3600);
+    const page = await browser.follow(
+      await firstAnswer(client, { params: { max_age: '60', prompt: 'consent' } }, browser),
+      t.url,
+    );
+    expect(isLoginPage(page)).toBe(true);
+    const interaction = new URL(formAction(page.text, '/login'), t.url).pathname.replace(/\/login$/, '');
+    const posted = await browser.post(new URL(`${interaction}/consent`, t.url).toString(), {
+      csrf_token: csrfToken(page.text),
+      decision: 'allow',
+    });
+    expect(posted.status).toBe(303);
+    expect(posted.location).toBe(interaction);
   });
 
   it('answers a claims parameter that is not a JSON object with invalid_request at the redirect URI', async () => {

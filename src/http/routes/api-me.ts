@@ -1,6 +1,7 @@
 /** GET /api/me — the demo protected resource (the seeds' /protected/), on the resource helper. */
 import type { FastifyInstance } from 'fastify';
 import { requireAccessToken, resourceServer } from '../../resource/index.js';
+import { whoAmI } from '../../services/me.js';
 import { lookupAccessToken } from '../../services/token.js';
 import type { HttpContext } from '../context.js';
 
@@ -11,12 +12,6 @@ export async function apiMeRoute(app: FastifyInstance, ctx: HttpContext): Promis
     clock: ctx.deps.clock,
   });
   app.get('/api/me', { preHandler: requireAccessToken() }, async (request, reply) => {
-    const token = request.accessToken!;
-    return reply.header('Cache-Control', 'no-store').send({
-      sub: token.userId,
-      username: token.username,
-      client_id: token.clientId,
-      scope: token.scope.join(' '),
-    });
+    return reply.header('Cache-Control', 'no-store').send(await whoAmI(ctx.deps, request.accessToken!));
   });
 }

@@ -5,9 +5,20 @@
  * denial of service otherwise; a valid hint can be replayed by anyone who saw it, so it does not
  * lift the confirmation either). With nobody signed in there is nothing to end or to protect, so
  * the browser goes straight on.
+ *
+ * A POST is usually an app's auto-submitting form: a cross-site top-level POST, on which the
+ * browser withholds the SameSite=Lax session cookie. Its absence then says nothing about who is
+ * signed in, so the validated request is first posted again from Latchkey's own origin (a
+ * same-site POST, which carries the cookie), and only that second post may conclude that nobody
+ * is signed in.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { renderLoggedOutPage, renderLogoutConfirmPage } from '../../pages/index.js';
+import {
+  FORM_POST_SCRIPT,
+  renderFormPostPage,
+  renderLoggedOutPage,
+  renderLogoutConfirmPage,
+} from '../../pages/index.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { END_SESSION_PATH } from '../../protocol/oidc-core/discovery.js';
 import { logoutParamPairs } from '../../protocol/oidc-core/rp-initiated-logout.js';
@@ -23,6 +34,11 @@ import { formTargetFor } from '../security-headers.js';
 export { END_SESSION_PATH };
 /** Where the confirmation form posts. */
 export const END_SESSION_CONFIRM_PATH = '/oauth/end-session/confirm';
+/**
+ * Marks a logout POST that Latchkey's own page re-posted. Validation ignores it like any unknown
+ * parameter (§2 defines no such name); a repeated one is refused like any repeated parameter.
+ */
+export const RESUBMIT_FIELD = '_latchkey_resubmit';
 
 const page = { config: { errorFormat: 'page' as const } };
 
@@ -34,7 +50,11 @@ export function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
 
   app.post(END_SESSION_PATH, page, async (request, reply) => {
-    const logout = await validateLogoutRequest(ctx.deps, formParams(request));
+    const body = formParams(request);
+    // Validated before anything else: an invalid request is an error page, never re-posted.
+    const logout = await validateLogoutRequest(ctx.deps, body);
+    const resubmitted = field(body, RESUBMIT_FIELD) === '1';
+    if (!resubmitted && sessionId(request, ctx.cookies) === undefined) return resubmit(ctx, reply, logout);
     return startLogout(ctx, request, reply, logout);
   });
 
@@ -73,6 +93,19 @@ async function startLogout(
   const signedIn = await signedInUser(ctx, request);
   if (!signedIn) return finishLogout(ctx, request, reply, logout);
   return showConfirmation(ctx, request, reply, logout, signedIn);
+}
+
+/**
+ * The validated request as a self-submitting form that posts it again to this endpoint, now from
+ * Latchkey's origin, so the browser sends the session cookie it withheld from the cross-site post.
+ * It is a POST again, not a redirect to GET, so an id_token_hint stays out of URLs and logs.
+ */
+function resubmit(ctx: HttpContext, reply: FastifyReply, logout: LogoutRequest): FastifyReply {
+  const params = Object.fromEntries([...logoutParamPairs(logout.params), [RESUBMIT_FIELD, '1']]);
+  const html = renderFormPostPage({ ...chrome(ctx), action: END_SESSION_PATH, params });
+  // With nobody signed in, the re-post is answered with a redirect to the app: form-action must allow it.
+  const target = logout.redirectUri === null ? [] : [formTargetFor(logout.redirectUri)];
+  return sendPage(reply, html, 200, target, [FORM_POST_SCRIPT]);
 }
 
 async function showConfirmation(

@@ -61,8 +61,10 @@ export function interactionRoutes(app: FastifyInstance, ctx: HttpContext): void 
     if (decision !== 'allow' && decision !== 'deny') {
       throw new OAuthError('invalid_request', 'Choose Allow or Deny.');
     }
-    const response = await completeInteraction(ctx.deps, interaction, signedIn, decision);
-    return sendAuthorizationResponse(reply, response, ctx, 303);
+    const next = await completeInteraction(ctx.deps, interaction, signedIn, decision);
+    // A sign-in is needed first (the consent form was posted past the login page).
+    if (next.kind !== 'respond') return reply.redirect(`/interaction/${interaction.record.id}`, 303);
+    return sendAuthorizationResponse(reply, next.response, ctx, 303);
   });
 
   app.post<{ Params: Params }>('/interaction/:id/logout', page, async (request, reply) => {

@@ -45,6 +45,17 @@ export function parseOidcParams(
   params: Record<string, string>,
   context: { responseType: ResponseType; openid: boolean },
 ): OidcRequestParams {
+  // §6.1, §6.2: a provider that does not support request objects answers these errors rather than
+  // silently ignoring parameters the client meant to be authoritative.
+  if (params.request !== undefined) {
+    throw new OAuthError(
+      'request_not_supported',
+      'Request objects (the request parameter) are not supported',
+    );
+  }
+  if (params.request_uri !== undefined) {
+    throw new OAuthError('request_uri_not_supported', 'The request_uri parameter is not supported');
+  }
   return {
     // §3.1.2.1: nonce binds the ID token to the browser session; claims are OpenID-only.
     nonce: context.openid ? bounded(params, 'nonce', MAX_NONCE) : null,

@@ -92,7 +92,19 @@ async function checkClient(raw: RawParams, deps: AuthorizeDeps): Promise<Client>
 }
 
 function checkRedirectUri(raw: RawParams, client: Client): string {
-  return resolveRedirectUri(client.redirectUris, single(raw, 'redirect_uri'), {
+  const requested = single(raw, 'redirect_uri');
+  // OIDC Core §3.1.2.1: redirect_uri is REQUIRED in an OpenID request, even with one registered.
+  if (
+    (requested === undefined || requested === '') &&
+    typeof raw.scope === 'string' &&
+    raw.scope.split(' ').includes('openid')
+  ) {
+    throw new OAuthError(
+      'invalid_request',
+      'The redirect_uri parameter is required for OpenID Connect requests',
+    );
+  }
+  return resolveRedirectUri(client.redirectUris, requested, {
     loopbackAnyPort: raw.response_type === 'code',
   });
 }

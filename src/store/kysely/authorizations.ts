@@ -7,6 +7,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { GrantRecord, Grants, InteractionRecord, Interactions, TokenRecord, Tokens } from '../ports.js';
+import { storedRequestFromRow } from './interaction-request.js';
 import {
   claimsFromRow,
   claimsToRow,
@@ -20,13 +21,17 @@ import {
 import type { Database } from './schema.js';
 
 export function interactionsRepository(db: Kysely<Database>): Interactions {
-  const toRecord = (row: Database['interactions']): InteractionRecord => ({
-    id: row.id,
-    request: JSON.parse(row.request) as InteractionRecord['request'],
-    browserDigest: row.browser_digest,
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-  });
+  const toRecord = (row: Database['interactions']): InteractionRecord | null => {
+    const request = storedRequestFromRow(row.request);
+    if (!request) return null;
+    return {
+      id: row.id,
+      request,
+      browserDigest: row.browser_digest,
+      createdAt: Number(row.created_at),
+      expiresAt: Number(row.expires_at),
+    };
+  };
   return {
     async create(i) {
       await db
