@@ -5,7 +5,7 @@
  */
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csrfToken, formAction, TestBrowser } from '../helpers/browser.js';
+import { followAuthorization } from '../helpers/interop.js';
 import { createClient, createUser, PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 
 const redirectUri = 'http://127.0.0.1:5999/callback';
@@ -17,31 +17,6 @@ beforeAll(async () => {
   await createUser(t, 'dana');
 });
 afterAll(() => t.close());
-
-/** Drives a given authorization URL through the login and consent pages to the client's callback. */
-async function followAuthorization(
-  url: URL,
-  options: { username?: string; decision?: 'allow' | 'deny' } = {},
-): Promise<URL> {
-  const browser = new TestBrowser();
-  let page = await browser.follow(await browser.get(url.href), t.url);
-  if (page.status === 200 && page.text.includes('name="password"')) {
-    page = await browser.post(new URL(formAction(page.text, '/login'), t.url).href, {
-      csrf_token: csrfToken(page.text),
-      username: options.username ?? 'alice',
-      password: PASSWORD,
-    });
-    page = await browser.follow(page, t.url);
-  }
-  if (page.status === 200 && page.text.includes('name="decision"')) {
-    page = await browser.post(new URL(formAction(page.text, '/consent'), t.url).href, {
-      csrf_token: csrfToken(page.text),
-      decision: options.decision ?? 'allow',
-    });
-  }
-  if (!page.location) throw new Error(`no redirect to the client: ${page.status} ${page.text.slice(0, 300)}`);
-  return new URL(page.location, page.url);
-}
 
 async function discover(clientId: string, auth: client.ClientAuth): Promise<client.Configuration> {
   return client.discovery(new URL(t.url), clientId, undefined, auth, {
@@ -78,7 +53,7 @@ async function me(config: client.Configuration, accessToken: string) {
 async function completeFlow(config: client.Configuration, clientId: string) {
   const { url, pkceCodeVerifier, expectedState } = await startFlow(config);
   expect(url.origin + url.pathname).toBe(`${t.url}/oauth/authorize`);
-  const callback = await followAuthorization(url);
+  const callback = await followAuthorization(t, url);
   expect(callback.searchParams.get('iss')).toBe(t.url);
 
   const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier, expectedState });
@@ -148,7 +123,7 @@ describe('openid-client interop', () => {
     const registered = await createClient(t);
     const config = await discover(registered.client.clientId, client.ClientSecretBasic('not-the-secret'));
     const { url, pkceCodeVerifier, expectedState } = await startFlow(config);
-    const callback = await followAuthorization(url);
+    const callback = await followAuthorization(t, url);
     const error = await client
       .authorizationCodeGrant(config, callback, { pkceCodeVerifier, expectedState })
       .catch((e: unknown) => e);
@@ -167,7 +142,7 @@ describe('openid-client interop', () => {
       client.ClientSecretBasic(registered.clientSecret!),
     );
     const { url, pkceCodeVerifier, expectedState } = await startFlow(config);
-    const callback = await followAuthorization(url, { username: 'dana', decision: 'deny' });
+    const callback = await followAuthorization(t, url, { username: 'dana', decision: 'deny' });
     expect(callback.searchParams.get('error')).toBe('access_denied');
     const error = await client
       .authorizationCodeGrant(config, callback, { pkceCodeVerifier, expectedState })
@@ -183,7 +158,7 @@ describe('openid-client interop', () => {
       client.ClientSecretBasic(registered.clientSecret!),
     );
     const { url, pkceCodeVerifier } = await startFlow(config);
-    const callback = await followAuthorization(url);
+    const callback = await followAuthorization(t, url);
     await expect(
       client.authorizationCodeGrant(config, callback, { pkceCodeVerifier, expectedState: 'another-state' }),
     ).rejects.toMatchObject({

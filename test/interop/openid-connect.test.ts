@@ -7,7 +7,7 @@
 import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { csrfToken, formAction, TestBrowser } from '../helpers/browser.js';
+import { followAuthorization } from '../helpers/interop.js';
 import {
   asTestClient,
   expectNoServerErrors,
@@ -41,28 +41,6 @@ afterAll(async () => {
 });
 afterEach(() => expectNoServerErrors());
 
-/** Drives an authorization URL through Latchkey's login and consent pages to the client's callback. */
-async function followAuthorization(url: URL): Promise<URL> {
-  const browser = new TestBrowser();
-  let page = await browser.follow(await browser.get(url.href), t.url);
-  if (page.status === 200 && page.text.includes('name="password"')) {
-    page = await browser.post(new URL(formAction(page.text, '/login'), t.url).href, {
-      csrf_token: csrfToken(page.text),
-      username: 'alice',
-      password: PASSWORD,
-    });
-    page = await browser.follow(page, t.url);
-  }
-  if (page.status === 200 && page.text.includes('name="decision"')) {
-    page = await browser.post(new URL(formAction(page.text, '/consent'), t.url).href, {
-      csrf_token: csrfToken(page.text),
-      decision: 'allow',
-    });
-  }
-  if (!page.location) throw new Error(`no redirect to the client: ${page.status} ${page.text.slice(0, 300)}`);
-  return new URL(page.location, page.url);
-}
-
 function discover(c: RegisteredTestClient, metadata: Partial<client.ClientMetadata> = {}) {
   return client.discovery(new URL(t.url), c.clientId, metadata, client.ClientSecretBasic(c.clientSecret!), {
     execute: [client.allowInsecureRequests],
@@ -81,7 +59,7 @@ async function signIn(config: client.Configuration, scope: string) {
     state: expectedState,
     nonce: expectedNonce,
   });
-  const callback = await followAuthorization(url);
+  const callback = await followAuthorization(t, url);
   return client.authorizationCodeGrant(config, callback, { pkceCodeVerifier, expectedState, expectedNonce });
 }
 
@@ -133,7 +111,7 @@ describe('openid-client', () => {
       code_challenge_method: 'S256',
       nonce: 'the-nonce-sent',
     });
-    const callback = await followAuthorization(url);
+    const callback = await followAuthorization(t, url);
     await expect(
       client.authorizationCodeGrant(config, callback, { pkceCodeVerifier, expectedNonce: 'another-nonce' }),
     ).rejects.toMatchObject({ cause: { message: 'unexpected ID Token "nonce" claim value' } });
@@ -160,7 +138,7 @@ describe('oauth4webapi', () => {
       code_challenge_method: 'S256',
       nonce,
     }).toString();
-    const callback = await followAuthorization(url);
+    const callback = await followAuthorization(t, url);
     const params = oauth.validateAuthResponse(as, o4wClient, callback);
     const response = await oauth.authorizationCodeGrantRequest(
       as,
