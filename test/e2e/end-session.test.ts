@@ -329,7 +329,7 @@ describe('a cross-site POST (the session cookie withheld)', () => {
   });
 
   it('refuses an invalid request before re-posting anything', async () => {
-    const bodies = [
+    const bodies: (string | Record<string, string>)[] = [
       { client_id: clientId, post_logout_redirect_uri: 'https://evil.example/' },
       { post_logout_redirect_uri: SIGNED_OUT },
       { client_id: 'nobody' },

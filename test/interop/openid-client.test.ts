@@ -6,7 +6,7 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followAuthorization } from '../helpers/interop.js';
-import { createClient, createUser, PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
+import { createClient, createUser, startTestServer, type TestServer } from '../helpers/server.js';
 
 const redirectUri = 'http://127.0.0.1:5999/callback';
 let t: TestServer;

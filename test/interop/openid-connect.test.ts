@@ -14,7 +14,7 @@ import {
   type RegisteredTestClient,
   watchStatuses,
 } from '../helpers/negative.js';
-import { createClient, createUser, PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
+import { createClient, createUser, startTestServer, type TestServer } from '../helpers/server.js';
 
 const redirectUri = 'http://127.0.0.1:5999/callback';
 let t: TestServer;

@@ -102,7 +102,7 @@ async function startLogout(
  */
 function resubmit(ctx: HttpContext, reply: FastifyReply, logout: LogoutRequest): FastifyReply {
   const params = Object.fromEntries([...logoutParamPairs(logout.params), [RESUBMIT_FIELD, '1']]);
-  const html = renderFormPostPage({ ...chrome(ctx), action: END_SESSION_PATH, params });
+  const html = renderFormPostPage({ ...chrome(ctx), action: END_SESSION_PATH, params, title: 'Signing out' });
   // With nobody signed in, the re-post is answered with a redirect to the app: form-action must allow it.
   const target = logout.redirectUri === null ? [] : [formTargetFor(logout.redirectUri)];
   return sendPage(reply, html, 200, target, [FORM_POST_SCRIPT]);
