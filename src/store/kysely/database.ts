@@ -34,5 +34,34 @@ export function openDatabase(url: string): Kysely<Database> {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+/**
+ * Kysely's SQLite driver prepares every query afresh, and preparing costs more than running the
+ * query (a CPU profile of introspection showed ~19% in `prepare`). The queries are a small fixed
+ * set of SQL strings with bound parameters, so each is prepared once and reused: better-sqlite3
+ * statements are reusable, and the driver runs them synchronously, one at a time.
+ */
+export function withStatementCache(
+  sqlite: SqliteDatabase.Database,
+  maxStatements = 500,
+): { prepare(sql: string): SqliteDatabase.Statement; close(): void } {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        // A bound on memory should a caller ever build SQL with inlined values: drop the oldest.
+        if (statements.size >= maxStatements) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+    close() {
+      statements.clear();
+      sqlite.close();
+    },
+  };
 }
