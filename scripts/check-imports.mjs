@@ -65,6 +65,13 @@ const rules = [
         : null,
   ],
   [
+    'src/admin/',
+    (t) =>
+      ['store/kysely', 'cli', 'examples'].includes(t) || DRIVERS.includes(t)
+        ? 'admin works through services (and http’s cookies, context and responses), never the store’s implementation, drivers or the CLI'
+        : null,
+  ],
+  [
     'src/resource/',
     (t, typeOnly) =>
       ['http', 'services', 'store/kysely', 'pages', 'cli'].includes(t) ||

@@ -245,7 +245,10 @@ describe('latchkey users update', () => {
 
   it('refuses an update that changes nothing', async () => {
     const before = await storedUser('alice');
-    expectOneLineError(await update(), 'nothing to change: give claim options or --unset');
+    expectOneLineError(
+      await update(),
+      'nothing to change: give claim options, --unset, --admin or --no-admin',
+    );
     expect(await storedUser('alice')).toEqual(before);
   });
 
@@ -283,6 +286,7 @@ describe('latchkey users show', () => {
     expect(shown).toEqual({
       id: user?.id,
       username: 'alice',
+      is_admin: false,
       disabled: false,
       created_at: user?.createdAt,
       claims: {

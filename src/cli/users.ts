@@ -1,4 +1,7 @@
-/** `latchkey migrate`, `latchkey tokens purge` and `latchkey users create | update | show`. */
+/**
+ * `latchkey migrate`, `latchkey tokens purge` and `latchkey users create | list | show | update |
+ * disable | enable | set-password`. The rules are the services', shared with the admin API.
+ */
 import { type Command, Option } from 'commander';
 import type { Config } from '../config/schema.js';
 import { randomToken } from '../crypto/random.js';
@@ -8,12 +11,26 @@ import {
   parseProfileUpdate,
   type StandardClaimsUpdate,
 } from '../protocol/oidc-core/standard-claims.js';
+import type { User } from '../protocol/types.js';
+import { PAGE_LIMIT_MAX } from '../services/admin-paging.js';
+import type { AuditActor } from '../services/audit.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { purgeExpired } from '../services/housekeeping.js';
-import { createUser, getUser, updateUserProfile } from '../services/users.js';
+import {
+  createUser,
+  disableUser,
+  getUser,
+  listUsers,
+  setUserPassword,
+  type UserUpdate,
+  updateUser,
+} from '../services/users.js';
 import { migrateToLatest, openDatabase, storeOn } from '../store/kysely/index.js';
 import type { Store } from '../store/ports.js';
 import { type CliIo, configFrom } from './main.js';
+
+/** Who the audit log says made a change from the command line: whoever runs it on the server. */
+export const CLI_ACTOR: AuditActor = { type: 'system', id: 'cli' };
 
 export async function migrate(io: CliIo, config: Config): Promise<void> {
   const db = openDatabase(config.databaseUrl);
@@ -111,6 +128,11 @@ function claimsFromOptions(opts: Record<string, unknown>, unset: string[] = []):
   return change as StandardClaimsUpdate;
 }
 
+/** The password from stdin's first line with --password-stdin, else a generated one (to print). */
+async function passwordFrom(io: CliIo, fromStdin: boolean | undefined): Promise<string> {
+  return fromStdin ? ((await io.readStdin()).split(/\r?\n/)[0] ?? '') : randomToken(12);
+}
+
 export function usersCommands(program: Command, io: CliIo): void {
   const users = program.command('users').description('manage user accounts');
   const withDeps = <T>(fn: (deps: ServiceDeps) => Promise<T>): Promise<T> => {
@@ -124,33 +146,112 @@ export function usersCommands(program: Command, io: CliIo): void {
         'create a user; the password is read from stdin with --password-stdin, or generated and printed',
       )
       .requiredOption('-u, --username <name>', 'user name')
-      .option('--password-stdin', 'read the password from standard input (first line)'),
-  ).action(async (opts: { username: string; passwordStdin?: boolean } & Record<string, unknown>) => {
-    // Checked now, before stdin is read or the database opened; createUser checks it again.
-    const profile = parseProfileInput(claimsFromOptions(opts));
-    const password = opts.passwordStdin ? ((await io.readStdin()).split(/\r?\n/)[0] ?? '') : randomToken(12);
-    const user = await withDeps((deps) => createUser(deps, { username: opts.username, password, profile }));
-    io.out(`Created user ${user.username} (id ${user.id}).`);
-    if (!opts.passwordStdin) io.out(`Password (shown only now): ${password}`);
-  });
+      .option('--password-stdin', 'read the password from standard input (first line)')
+      .option('--admin', 'an administrator: may use the admin API and console'),
+  ).action(
+    async (
+      opts: { username: string; passwordStdin?: boolean; admin?: boolean } & Record<string, unknown>,
+    ) => {
+      // Checked now, before stdin is read or the database opened; createUser checks it again.
+      const profile = parseProfileInput(claimsFromOptions(opts));
+      const password = await passwordFrom(io, opts.passwordStdin);
+      const input = { username: opts.username, password, profile, isAdmin: opts.admin === true };
+      const user = await withDeps((deps) => createUser(deps, input, CLI_ACTOR));
+      io.out(`Created ${user.isAdmin ? 'administrator' : 'user'} ${user.username} (id ${user.id}).`);
+      if (!opts.passwordStdin) io.out(`Password (shown only now): ${password}`);
+    },
+  );
+
+  users
+    .command('list')
+    .description('list users (never their password hashes)')
+    .option('--search <text>', 'only users whose name contains this')
+    .option('--json', 'print JSON')
+    .action(async (opts: { search?: string; json?: boolean }) => {
+      const all = await withDeps(async (deps) => {
+        const found = [];
+        let cursor: string | undefined;
+        do {
+          const page = await listUsers(deps, { search: opts.search, cursor, limit: PAGE_LIMIT_MAX });
+          found.push(...page.items);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        return found;
+      });
+      if (opts.json) {
+        io.out(
+          JSON.stringify(
+            all.map((u) => accountJson(u)),
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      if (all.length === 0) io.out(opts.search ? 'No user matches.' : 'There are no users.');
+      for (const u of all) io.out(`${safe(u.username)}  (id ${u.id}, ${status(u)})`);
+    });
 
   withClaimOptions(
     users
       .command('update')
-      .description("change a user's claims: the options given replace those claims, the others stay")
+      .description(
+        "change a user's claims and admin flag: the options given replace those claims, the others stay",
+      )
       .argument('<username>', 'user name')
       .option(
         '--unset <claim>',
         'remove a claim (repeat for several), e.g. nickname, address or address.region',
         collect,
-      ),
-  ).action(async (username: string, opts: { unset?: string[] } & Record<string, unknown>) => {
-    const change = claimsFromOptions(opts, opts.unset);
-    if (Object.keys(change).length === 0) throw new Error('nothing to change: give claim options or --unset');
-    parseProfileUpdate(change); // fail before opening the database
-    await withDeps((deps) => updateUserProfile(deps, username, change));
-    io.out(`Updated user ${username}.`);
-  });
+      )
+      .option('--admin', 'make the user an administrator')
+      .option('--no-admin', 'take administrator rights away'),
+  ).action(
+    async (username: string, opts: { unset?: string[]; admin?: boolean } & Record<string, unknown>) => {
+      const change = claimsFromOptions(opts, opts.unset);
+      const update: UserUpdate = { isAdmin: opts.admin };
+      if (Object.keys(change).length > 0) {
+        parseProfileUpdate(change); // fail before opening the database
+        update.profile = change;
+      } else if (opts.admin === undefined) {
+        throw new Error('nothing to change: give claim options, --unset, --admin or --no-admin');
+      }
+      await withDeps((deps) => updateUser(deps, { username }, update, CLI_ACTOR));
+      io.out(`Updated user ${username}.`);
+    },
+  );
+
+  users
+    .command('disable')
+    .description('disable a user: no more sign-ins, and every session, grant and token ends now')
+    .argument('<username>', 'user name')
+    .action(async (username: string) => {
+      await withDeps((deps) => disableUser(deps, { username }, CLI_ACTOR));
+      io.out(`Disabled user ${username}; their sessions, grants and tokens have ended.`);
+    });
+
+  users
+    .command('enable')
+    .description('let a disabled user sign in again')
+    .argument('<username>', 'user name')
+    .action(async (username: string) => {
+      await withDeps((deps) => updateUser(deps, { username }, { disabled: false }, CLI_ACTOR));
+      io.out(`Enabled user ${username}.`);
+    });
+
+  users
+    .command('set-password')
+    .description(
+      "set a user's password (from stdin with --password-stdin, or generated and printed); signs them out everywhere",
+    )
+    .argument('<username>', 'user name')
+    .option('--password-stdin', 'read the password from standard input (first line)')
+    .action(async (username: string, opts: { passwordStdin?: boolean }) => {
+      const password = await passwordFrom(io, opts.passwordStdin);
+      await withDeps((deps) => setUserPassword(deps, { username }, password, CLI_ACTOR));
+      io.out(`Set the password of ${username}; their sessions have ended.`);
+      if (!opts.passwordStdin) io.out(`Password (shown only now): ${password}`);
+    });
 
   users
     .command('show')
@@ -161,15 +262,25 @@ export function usersCommands(program: Command, io: CliIo): void {
       const user = await withDeps((deps) => getUser(deps, username));
       const claims = { preferred_username: user.username, ...user.profile, updated_at: user.updatedAt };
       if (opts.json) {
-        const account = { id: user.id, username: user.username, disabled: user.disabled };
-        io.out(JSON.stringify({ ...account, created_at: user.createdAt, claims }, null, 2));
+        io.out(JSON.stringify({ ...accountJson(user), claims }, null, 2));
         return;
       }
-      const status = user.disabled ? 'disabled' : 'active';
-      io.out(`${user.username} (id ${user.id}, ${status}, created ${isoTime(user.createdAt)})`);
+      io.out(`${user.username} (id ${user.id}, ${status(user)}, created ${isoTime(user.createdAt)})`);
       for (const [name, value] of flatClaims(claims)) io.out(`  ${name.padEnd(24)} ${value}`);
     });
 }
+
+const accountJson = (user: User) => ({
+  id: user.id,
+  username: user.username,
+  is_admin: user.isAdmin === true,
+  disabled: user.disabled,
+  created_at: user.createdAt,
+});
+const status = (user: User) =>
+  [user.disabled ? 'disabled' : 'active', ...(user.isAdmin ? ['administrator'] : [])].join(', ');
+// A hand-edited row could hold terminal escape sequences: never send them to the terminal.
+const safe = (text: string) => text.replace(/\p{Cc}/gu, '?');
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const isoTime = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
@@ -190,5 +301,5 @@ function flatClaims(claims: Record<string, unknown>): Array<[string, string]> {
     }
   }
   // A hand-edited row could hold terminal escape sequences: never send them to the terminal.
-  return lines.map(([name, value]) => [name, value.replace(/\p{Cc}/gu, '?')]);
+  return lines.map(([name, value]) => [name, safe(value)]);
 }

@@ -49,6 +49,7 @@ describe('defaults', () => {
       pkce: { allowPlain: false },
       sessions: { ttl: 28_800, interactionTtl: 900 },
       throttle: { maxFailuresPerAccount: 5, maxFailuresPerIp: 50, window: 900 },
+      audit: { retentionDays: 90 },
       admin: { username: 'admin' },
     });
     expect(config.admin.password).toBeUndefined();
@@ -98,6 +99,7 @@ describe('environment variables', () => {
     LATCHKEY_THROTTLE_MAX_FAILURES_PER_IP: ['10', 10],
     LATCHKEY_THROTTLE_WINDOW: ['60', 60],
     LATCHKEY_PURGE_INTERVAL: ['0', 0],
+    LATCHKEY_AUDIT_RETENTION_DAYS: ['30', 30],
     LATCHKEY_ACCESS_TOKEN_TTL_AUTHORIZATION_CODE: ['600', 600],
     LATCHKEY_ACCESS_TOKEN_TTL_REFRESH_TOKEN: ['900', 900],
     LATCHKEY_ACCESS_TOKEN_TTL_CLIENT_CREDENTIALS: ['7200', 7200],
@@ -261,6 +263,11 @@ describe('validation', () => {
   it('rejects out-of-range TTLs from the environment', () => {
     const problems = problemsOf(() => loadConfig({ env: { LATCHKEY_AUTHORIZATION_CODE_TTL: '601' } }));
     expect(problems[0]).toMatch(/^tokens\.authorizationCodeTtl: /);
+  });
+
+  it.each(['0', '3651', 'ninety'])('rejects the audit retention %s', (days) => {
+    const problems = problemsOf(() => loadConfig({ env: { LATCHKEY_AUDIT_RETENTION_DAYS: days } }));
+    expect(problems[0]).toMatch(/^audit\.retentionDays: /);
   });
 
   it.each([

@@ -35,6 +35,7 @@ export const ENV_VARS: Record<string, string[]> = {
   LATCHKEY_THROTTLE_MAX_FAILURES_PER_IP: ['throttle', 'maxFailuresPerIp'],
   LATCHKEY_THROTTLE_WINDOW: ['throttle', 'window'],
   LATCHKEY_PURGE_INTERVAL: ['housekeeping', 'purgeInterval'],
+  LATCHKEY_AUDIT_RETENTION_DAYS: ['audit', 'retentionDays'],
   LATCHKEY_ADMIN_USERNAME: ['admin', 'username'],
   LATCHKEY_ADMIN_PASSWORD: ['admin', 'password'],
 };

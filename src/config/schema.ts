@@ -92,6 +92,12 @@ export const configSchema = z
         purgeInterval: seconds(0, 86_400).default(600),
       })
       .prefault({}),
+    audit: z
+      .strictObject({
+        /** Days audit events are kept; housekeeping deletes older ones. */
+        retentionDays: z.coerce.number().int().min(1).max(3650).default(90),
+      })
+      .prefault({}),
     admin: z
       .strictObject({
         /** User name of the admin account created on first start with an empty database. */

@@ -5,10 +5,12 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { ADMIN_API_PREFIX, adminApiPlugin } from '../admin/api/index.js';
 import { OAuthError } from '../protocol/errors.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { httpContext } from './context.js';
 import { sendError } from './respond.js';
+import { ACCOUNT_PATHS, accountRoutes } from './routes/account.js';
 import { apiMeRoute } from './routes/api-me.js';
 import { authorizeRoute } from './routes/authorize.js';
 import { discoveryRoutes } from './routes/discovery.js';
@@ -49,6 +51,10 @@ const ALLOWED_METHODS: Record<string, string> = {
   '/logout': 'POST',
   [END_SESSION_PATH]: 'GET, HEAD, POST',
   [END_SESSION_CONFIRM_PATH]: 'POST',
+  [ACCOUNT_PATHS.account]: 'GET, HEAD',
+  [ACCOUNT_PATHS.removeAccess]: 'GET, HEAD, POST',
+  [ACCOUNT_PATHS.password]: 'POST',
+  [ACCOUNT_PATHS.signOutEverywhere]: 'POST',
 };
 
 export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -101,10 +107,12 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
   authorizeRoute(app, ctx);
   interactionRoutes(app, ctx);
   sessionRoutes(app, ctx);
+  accountRoutes(app, ctx);
   endSessionRoutes(app, ctx);
   tokenRoutes(app, ctx);
   await apiMeRoute(app, ctx);
   // After /api/me: UserInfo uses the bearer-token guard that route registers.
   openidRoutes(app, ctx);
+  await app.register(adminApiPlugin(ctx), { prefix: ADMIN_API_PREFIX });
   return app;
 }

@@ -26,6 +26,7 @@ export async function attemptLogin(
       username,
       password: field(body, 'password'),
       ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
     });
     setSessionCookie(reply, ctx.cookies, sessionId);
     return { ok: true, signedIn };

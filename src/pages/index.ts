@@ -1,5 +1,6 @@
 /** The built-in pages: pure functions from view data to an HTML document. */
 
+export { formatDate, renderAccountPage, renderRemoveAccessPage } from './account.js';
 export { renderConsentPage } from './consent.js';
 export { renderErrorPage } from './error.js';
 export { FORM_POST_SCRIPT, type FormPostView, renderFormPostPage } from './form-post.js';
@@ -12,11 +13,14 @@ export { type LogoutConfirmView, renderLogoutConfirmPage } from './logout-confir
 export { renderSignedInPage } from './signed-in.js';
 export { STYLESHEET, STYLESHEET_PATH } from './stylesheet.js';
 export type {
+  AccountAppView,
+  AccountView,
   ConsentView,
   ErrorView,
   LoggedOutView,
   LoginView,
   PageChrome,
+  RemoveAccessView,
   ScopeView,
   SignedInView,
 } from './view-data.js';

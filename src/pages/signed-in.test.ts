@@ -22,6 +22,28 @@ describe('renderSignedInPage', () => {
     expect(page).toMatch(/<button type="submit"[^>]*>Sign out<\/button>/);
   });
 
+  it('lists the apps with access and links to the account page', () => {
+    const page = renderSignedInPage(
+      view({
+        account: {
+          href: '/account',
+          apps: [
+            { name: 'Photos', uri: 'https://photos.example.com/' },
+            { name: '<Notes>', uri: 'javascript:alert(1)' },
+          ],
+        },
+      }),
+    );
+    expect(page).toContain('<h2>Your apps</h2>');
+    expect(page).toContain(
+      '<li><a href="https://photos.example.com/" rel="noopener noreferrer">Photos</a></li>',
+    );
+    expect(page).toContain('<li>&lt;Notes&gt;</li>');
+    expect(page).toContain('<a href="/account">Manage your account</a>');
+    const none = renderSignedInPage(view({ account: { href: '/account', apps: [] } }));
+    expect(none).toContain('No apps have access to your account.');
+  });
+
   it('escapes a hostile user name', () => {
     const page = renderSignedInPage(view({ username: `"'><script>alert(1)</script>` }));
     expect(page).not.toContain('<script');

@@ -316,6 +316,87 @@ input[type="password"]:focus-visible {
   font-size: 0.875rem;
 }
 
+/* The account page: apps with access, each a bordered row with its own "Remove access". */
+a.button {
+  text-decoration: none;
+}
+
+.notice {
+  margin: 1rem 0;
+  padding: 0.75rem 1rem;
+  border: 1px solid var(--border);
+  border-left: 4px solid var(--primary);
+  border-radius: 8px;
+  background: var(--code-bg);
+}
+
+.account-section {
+  margin-top: 1rem;
+  border-top: 1px solid var(--border);
+}
+
+.account-section > .form {
+  margin-top: 1rem;
+}
+
+/* Two actions side by side on a narrow card: keep "Remove access" on one line. */
+.actions .button {
+  padding-left: 0.75rem;
+  padding-right: 0.75rem;
+}
+
+.apps,
+.app-scopes,
+.app-names {
+  margin: 0;
+  padding: 0;
+  list-style: none;
+}
+
+.app {
+  padding: 1rem 0;
+}
+
+.app + .app {
+  border-top: 1px solid var(--border);
+}
+
+.app-name {
+  margin: 0 0 0.375rem;
+  font-size: 1.0625rem;
+  overflow-wrap: anywhere;
+}
+
+.app-scopes li,
+.app-names li {
+  margin-bottom: 0.25rem;
+  overflow-wrap: anywhere;
+}
+
+.app-meta,
+.field-hint {
+  margin: 0.5rem 0 0.75rem;
+  color: var(--muted);
+  font-size: 0.875rem;
+}
+
+.field-hint {
+  margin: 0.375rem 0 0;
+}
+
+.account-footer {
+  margin: 1.5rem 0 0;
+}
+
+.visually-hidden {
+  position: absolute;
+  width: 1px;
+  height: 1px;
+  overflow: hidden;
+  clip-path: inset(50%);
+  white-space: nowrap;
+}
+
 @media (max-width: 30rem) {
   body {
     padding: 1.25rem 0.75rem;

@@ -63,4 +63,44 @@ export interface SignedInView extends PageChrome {
   username: string;
   csrfToken: string;
   logoutAction: string;
+  /** The account page's address and the apps the user gave access to, when the page links there. */
+  account?: { href: string; apps: readonly { name: string; uri: string | null }[] };
+}
+
+/** An application with access to the user's account, on the account page. */
+export interface AccountAppView {
+  clientId: string;
+  name: string;
+  /** The app's home page; shown as a link only when it is an http(s) URL. */
+  uri: string | null;
+  scopes: ScopeView[];
+  /** Seconds since the epoch. */
+  grantedAt: number;
+  lastUsedAt: number | null;
+  /** The GET address of the "Remove access" confirmation for this app. */
+  removeHref: string;
+}
+
+/** The account page (/account). Forms post the csrf_token; the password form also current_password, new_password, confirm_password. */
+export interface AccountView extends PageChrome {
+  username: string;
+  csrfToken: string;
+  apps: AccountAppView[];
+  /** A confirmation of what was just done ("Your password has been changed."), or null. */
+  notice: string | null;
+  /** Why the password change failed, shown by the password form, or null. */
+  passwordError: string | null;
+  /** The password rules, for the browser's own checks and the hint (the server checks again). */
+  password: { minLength: number; maxLength: number };
+  passwordAction: string;
+  signOutEverywhereAction: string;
+  homeHref: string;
+}
+
+/** The confirmation before "Remove access". Form fields: csrf_token, client_id. */
+export interface RemoveAccessView extends PageChrome {
+  csrfToken: string;
+  action: string;
+  cancelHref: string;
+  app: AccountAppView;
 }

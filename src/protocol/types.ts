@@ -79,6 +79,11 @@ export interface User {
   id: string;
   username: string;
   disabled: boolean;
+  /**
+   * May use the admin API and console with a session. Optional so records written before admins
+   * existed still type-check; absent means no.
+   */
+  isAdmin?: boolean;
   /** What OpenID Connect may release about the user, by consented scope (OIDC Core §5.1, §5.4). */
   profile: StandardClaims;
   /** When the profile last changed (the `updated_at` claim). */

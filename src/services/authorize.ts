@@ -13,6 +13,7 @@ import { type AuthorizationRequest, validateAuthorizationRequest } from '../prot
 import { coversScope } from '../protocol/rfc6749/scope.js';
 import { type Client, isPublicClient } from '../protocol/types.js';
 import type { InteractionRecord, StoredAuthorizationRequest } from '../store/ports.js';
+import { recordAudit } from './audit.js';
 import { respond } from './authorization-response.js';
 import type { ServiceDeps } from './deps.js';
 import { hintMatchesUser, readIdTokenHint } from './id-token-hint.js';
@@ -266,6 +267,12 @@ export async function completeInteraction(
   if (refusal) return { kind: 'respond', response: errorResponse(refusal, deps.config.issuer) };
   if (decision === 'allow') {
     await deps.store.consents.grant(signedIn.user.id, request.clientId, request.scope, deps.clock.now());
+    await recordAudit(deps, {
+      actor: { type: 'user', id: signedIn.user.id },
+      action: 'consent.granted',
+      target: { type: 'client', id: request.clientId },
+      details: { userId: signedIn.user.id, clientId: request.clientId, scope: request.scope },
+    });
   }
   return { kind: 'respond', response: await respond(deps, request, interaction.client, signedIn) };
 }

@@ -1,6 +1,7 @@
 /**
- * Client registration (RFC 7591 field names and error codes), shared by the CLI, `npm start`
- * and, later, the admin API: one set of rules.
+ * Client registration (RFC 7591 field names and error codes): the one set of rules the CLI,
+ * `npm start`, the programmatic API and the admin API all go through. Every message starts with
+ * the field at fault, which the admin API reports as `field`.
  */
 import { digest } from '../crypto/digest.js';
 import { randomId, randomToken } from '../crypto/random.js';
@@ -15,6 +16,7 @@ import type {
   TokenEndpointAuthMethod,
 } from '../protocol/types.js';
 import { DuplicateKeyError } from '../store/ports.js';
+import { type AuditActor, auditEvent, SYSTEM_ACTOR } from './audit.js';
 import { checkOidcMetadata, type OidcClientRegistration } from './client-metadata-oidc.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -46,8 +48,12 @@ export interface RegisteredClient {
   clientSecret: string | null;
 }
 
-const AUTH_METHODS: TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
-const GRANT_TYPES: GrantType[] = [
+export const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'none',
+];
+export const GRANT_TYPES: readonly GrantType[] = [
   'authorization_code',
   'refresh_token',
   'client_credentials',
@@ -68,13 +74,21 @@ function checkRedirectUris(value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0) {
     throw new OAuthError('invalid_redirect_uri', 'redirect_uris must list at least one URI');
   }
-  for (const uri of value) {
+  for (const [index, uri] of value.entries()) {
     const problem = typeof uri === 'string' ? redirectUriProblem(uri) : 'must be a string';
-    if (problem)
-      throw new OAuthError('invalid_redirect_uri', `redirect_uris: ${String(uri).slice(0, 200)} ${problem}`);
+    if (problem) {
+      throw new OAuthError(
+        'invalid_redirect_uri',
+        `redirect_uris[${index}]: ${String(uri).slice(0, 200)} ${problem}`,
+      );
+    }
   }
   return [...new Set(value as string[])];
 }
+
+/** Given and not empty: a client without a redirecting grant may send [] or null for none. */
+const listsSome = (value: unknown): boolean =>
+  value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
 
 function checkClientUri(value: unknown): string | null {
   if (value === undefined || value === null || value === '') return null;
@@ -107,7 +121,12 @@ function checkFormat(value: unknown): AccessTokenFormat | null {
   return value;
 }
 
-function checkOneOf<T extends string>(name: string, value: unknown, allowed: T[], fallback: T[]): T[] {
+function checkOneOf<T extends string>(
+  name: string,
+  value: unknown,
+  allowed: readonly T[],
+  fallback: T[],
+): T[] {
   if (value === undefined) return fallback;
   if (!Array.isArray(value) || value.length === 0 || !value.every((v) => allowed.includes(v as T))) {
     throw metadataError(`${name} must be a non-empty list of: ${allowed.join(', ')}`);
@@ -145,22 +164,23 @@ function checkGrants(input: ClientRegistration, method: TokenEndpointAuthMethod)
     !grantTypes.includes('password')
   ) {
     throw metadataError(
-      'refresh_token needs the authorization_code or password grant (client credentials and implicit get no refresh tokens)',
+      'grant_types: refresh_token needs the authorization_code or password grant (client credentials and implicit get no refresh tokens)',
     );
   }
   // RFC 6749 §4.4: "The client credentials grant type MUST only be used by confidential clients."
   if (grantTypes.includes('client_credentials') && method === 'none') {
-    throw metadataError('A public client cannot use the client_credentials grant');
+    throw metadataError('grant_types: a public client cannot use the client_credentials grant');
   }
   const redirects = implied.length > 0;
   const redirectUris =
-    redirects || input.redirect_uris !== undefined ? checkRedirectUris(input.redirect_uris) : [];
+    redirects || listsSome(input.redirect_uris) ? checkRedirectUris(input.redirect_uris) : [];
   return { grantTypes, responseTypes, redirectUris };
 }
 
 /** Validates registration input into a Client (without secret). */
 export function clientFromRegistration(input: ClientRegistration, now: number): Client {
-  if (!input || typeof input !== 'object') throw metadataError('The registration must be an object');
+  if (!input || typeof input !== 'object' || Array.isArray(input))
+    throw metadataError('The registration must be an object');
   const clientId = input.client_id ?? randomId();
   if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) {
     throw metadataError('client_id must be 1-100 characters of [A-Za-z0-9._~-]');
@@ -182,7 +202,8 @@ export function clientFromRegistration(input: ClientRegistration, now: number): 
       throw metadataError(`${flag} must be a boolean`);
   }
   // RFC 8252 §8.6: a public client's identity is not assured, so its users are always asked.
-  if (method === 'none' && input.skip_consent) throw metadataError('A public client cannot skip consent');
+  if (method === 'none' && input.skip_consent)
+    throw metadataError('skip_consent: a public client cannot skip consent');
   return {
     clientId,
     secretDigest: null,
@@ -205,18 +226,58 @@ export function clientFromRegistration(input: ClientRegistration, now: number): 
   };
 }
 
+/**
+ * A stored client as registration metadata (the inverse of clientFromRegistration): what the admin
+ * API shows, what an update is merged into, and what the audit log records. Never the secret.
+ */
+export function clientMetadata(client: Client): Required<Omit<ClientRegistration, 'client_id'>> & {
+  client_id: string;
+} {
+  return {
+    client_id: client.clientId,
+    client_name: client.clientName,
+    client_uri: client.clientUri,
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    grant_types: client.grantTypes,
+    response_types: client.responseTypes,
+    scope: client.scope.join(' '),
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    skip_consent: client.skipConsent,
+    require_pkce: client.requirePkce,
+    introspect: client.canIntrospect,
+    access_token_ttl: client.accessTokenTtl,
+    refresh_token_ttl: client.refreshTokenTtl,
+    access_token_format: client.accessTokenFormat,
+    id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+    subject_type: client.subjectType,
+  };
+}
+
+export const clientNotFound = (clientId: string) =>
+  new OAuthError('not_found', `No client with client_id ${clientId.slice(0, 100)}`);
+
 export async function registerClient(
   deps: ServiceDeps,
   input: ClientRegistration,
+  actor: AuditActor = SYSTEM_ACTOR,
 ): Promise<RegisteredClient> {
   const client = clientFromRegistration(input, deps.clock.now());
   const clientSecret = client.tokenEndpointAuthMethod === 'none' ? null : randomToken();
   const stored = { ...client, secretDigest: clientSecret ? digest(clientSecret) : null };
+  const audit = auditEvent(deps, {
+    actor,
+    action: 'admin.client.created',
+    target: { type: 'client', id: client.clientId },
+    details: { after: clientMetadata(stored) },
+  });
   try {
-    await deps.store.clients.create(stored);
+    await deps.store.clients.create(stored, audit);
   } catch (error) {
     if (error instanceof DuplicateKeyError) {
-      throw metadataError(`A client with client_id ${client.clientId} already exists`);
+      throw new OAuthError('invalid_client_metadata', `client_id ${client.clientId} already exists`, {
+        status: 409,
+      });
     }
     throw error;
   }
@@ -224,15 +285,22 @@ export async function registerClient(
 }
 
 /** Issues a new secret for a confidential client; the old one stops working at once. */
-export async function rotateClientSecret(deps: ServiceDeps, clientId: string): Promise<string> {
+export async function rotateClientSecret(
+  deps: ServiceDeps,
+  clientId: string,
+  actor: AuditActor = SYSTEM_ACTOR,
+): Promise<string> {
   const client = await deps.store.clients.findById(clientId);
-  if (!client) throw new OAuthError('not_found', `No client with client_id ${clientId}`);
-  if (client.tokenEndpointAuthMethod === 'none') throw metadataError('A public client has no secret');
+  if (!client) throw clientNotFound(clientId);
+  if (client.tokenEndpointAuthMethod === 'none')
+    throw metadataError('token_endpoint_auth_method: a public client (none) has no secret');
   const secret = randomToken();
-  await deps.store.clients.setSecretDigest(clientId, digest(secret));
+  const audit = auditEvent(deps, {
+    actor,
+    action: 'admin.client.secret_rotated',
+    target: { type: 'client', id: clientId },
+  });
+  if (!(await deps.store.clients.setSecretDigest(clientId, digest(secret), audit)))
+    throw clientNotFound(clientId);
   return secret;
-}
-
-export async function listClients(deps: ServiceDeps): Promise<Client[]> {
-  return deps.store.clients.list();
 }

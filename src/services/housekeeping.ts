@@ -1,7 +1,8 @@
 /**
  * Removing what has expired, on a timer in the server and on demand from the CLI. Signing keys
  * past their retire time go too (the store's purge counts them as `signingKeys`); they have left
- * the JWK Set already, so no instance's key cache needs telling.
+ * the JWK Set already, so no instance's key cache needs telling. So do audit events older than
+ * `audit.retentionDays`.
  */
 import type { PurgeCounts } from '../store/ports.js';
 import type { ServiceDeps } from './deps.js';
@@ -13,6 +14,7 @@ export function purgeExpired(deps: ServiceDeps): Promise<PurgeCounts> {
   return deps.store.housekeeping.purgeExpired(deps.clock.now(), {
     codeRetention: CODE_RETENTION_SECONDS,
     throttleWindow: deps.config.throttle.window,
+    auditRetention: deps.config.audit.retentionDays * 86_400,
   });
 }
 

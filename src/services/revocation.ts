@@ -2,6 +2,7 @@
 import { digest } from '../crypto/digest.js';
 import { type RawParams, singleParams } from '../protocol/params.js';
 import { revocationAction, revocationToken } from '../protocol/rfc7009-revocation.js';
+import { auditEvent } from './audit.js';
 import { authenticateRequestClient } from './client-authentication.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -15,6 +16,14 @@ export async function revokeToken(
   const token = await deps.store.tokens.find(tokenDigest);
   const action = revocationAction(token, client);
   const now = deps.clock.now();
-  if (action === 'revoke-grant') await deps.store.grants.revoke(token!.grantId!, now);
-  else if (action === 'revoke-token') await deps.store.tokens.revoke(tokenDigest, now);
+  if (action === 'none') return;
+  const event = auditEvent(deps, {
+    actor: { type: 'client', id: client.clientId },
+    action: 'token.revoked',
+    target: token!.grantId ? { type: 'grant', id: token!.grantId } : { type: 'client', id: client.clientId },
+    details: { tokenKind: token!.kind, grantRevoked: action === 'revoke-grant', userId: token!.userId },
+  });
+  // Only what this request revoked is recorded: a repeat (RFC 7009 §2.2 answers it 200 too) is not.
+  if (action === 'revoke-grant') await deps.store.grants.revoke(token!.grantId!, now, event);
+  else if (await deps.store.tokens.revoke(tokenDigest, now)) await deps.store.audit.record(event);
 }

@@ -29,7 +29,7 @@ import { authenticateRequestClient } from './client-authentication.js';
 import type { ServiceDeps } from './deps.js';
 import { mintIdToken, wantsIdToken } from './id-tokens.js';
 import { issuesRefreshTokens, mintTokens } from './issue-tokens.js';
-import { verifyCredentials } from './login.js';
+import { recordPasswordGrantSignIn, verifyCredentials } from './login.js';
 
 export interface TokenRequestInput {
   authorization: string | string[] | undefined;
@@ -192,7 +192,7 @@ async function passwordGrant(
   const request = checkPasswordGrant(params, client);
   let user: { id: string; username: string };
   try {
-    user = await verifyCredentials(deps, { ...request, ip: input.ip });
+    user = await verifyCredentials(deps, { ...request, ip: input.ip, clientId: client.clientId });
   } catch (error) {
     if (isOAuthError(error) && error.code === 'too_many_requests') {
       throw throttledCredentialsError(deps.config.throttle.window);
@@ -232,6 +232,7 @@ async function passwordGrant(
     },
     mint.records,
   );
+  await recordPasswordGrantSignIn(deps, user, { ip: input.ip, clientId: client.clientId });
   return { ...mint.issued, ...idToken };
 }
 

@@ -119,28 +119,91 @@ export interface TokenWithUser extends TokenRecord {
   userDisabled: boolean;
 }
 
+/** A page of a list in key order (user name, client_id): at most `limit` rows after the key `after`. */
+export interface PageFilter {
+  /** Part of the name or id, matched in any case; `%` and `_` are plain characters. */
+  search?: string;
+  limit: number;
+  after?: string;
+}
+
+/** What an administrator may change on a user, all at once; absent fields stay. */
+export interface UserChange {
+  profile?: StandardClaims;
+  isAdmin?: boolean;
+  disabled?: boolean;
+}
+
 export interface Users {
-  create(user: UserRecord): Promise<void>;
+  create(user: UserRecord, audit?: AuditEventRecord): Promise<void>;
   findById(id: string): Promise<UserRecord | null>;
   findByUsername(username: string): Promise<UserRecord | null>;
   count(): Promise<number>;
   /** Replaces the user's whole profile and its `updated_at`; false when the user does not exist. */
   updateProfile(id: string, profile: StandardClaims, updatedAt: number): Promise<boolean>;
+  /**
+   * In one transaction: replaces the password hash, ends the user's sessions (all but the one whose
+   * digest is `keepSession`: a new password must sign out whoever knew the old one) and records
+   * `audit`. False (and nothing written) when the user does not exist.
+   */
+  setPasswordHash(
+    id: string,
+    passwordHash: string,
+    options?: { keepSession?: string | null; audit?: AuditEventRecord },
+  ): Promise<boolean>;
+  /** Users in user-name order (see PageFilter; `search` matches the user name). */
+  list(filter: PageFilter): Promise<UserRecord[]>;
+  /**
+   * Applies `change` and records `audit`, in one transaction; `updatedAt` is set when the profile
+   * changes. Disabling also ends every session of the user and revokes their grants and tokens: a
+   * disabled account keeps no way in. The user as it is now, or null (nothing written) when unknown.
+   */
+  update(id: string, change: UserChange, now: number, audit?: AuditEventRecord): Promise<UserRecord | null>;
+  /** Revokes every grant of the user with its tokens and unused codes, and records `audit`, together. */
+  revokeGrants(id: string, now: number, audit?: AuditEventRecord): Promise<RevokedCounts>;
+}
+
+/** What a bulk revocation ended: grants, and tokens (with or without a grant) not revoked before. */
+export interface RevokedCounts {
+  grants: number;
+  tokens: number;
 }
 
 export interface Clients {
-  create(client: Client): Promise<void>;
+  /** Stores the client and records `audit`, together; DuplicateKeyError when the client_id is taken. */
+  create(client: Client, audit?: AuditEventRecord): Promise<void>;
   findById(clientId: string): Promise<Client | null>;
   list(): Promise<Client[]>;
-  /** Replaces the secret digest; false when the client does not exist. */
-  setSecretDigest(clientId: string, secretDigest: string): Promise<boolean>;
+  /** Clients in client_id order (see PageFilter; `search` matches the client_id or the name). */
+  page(filter: PageFilter): Promise<Client[]>;
+  /** Replaces the secret digest and records `audit`, together; false when the client does not exist. */
+  setSecretDigest(clientId: string, secretDigest: string, audit?: AuditEventRecord): Promise<boolean>;
+  /**
+   * Replaces the client's metadata (never its client_id, secret or creation time) if the stored row
+   * still reads as `before`, and records `audit`, in one transaction. False (nothing written) when
+   * it changed meanwhile or is gone: two edits cannot silently overwrite each other.
+   */
+  update(before: Client, after: Client, audit?: AuditEventRecord): Promise<boolean>;
+  /**
+   * Deletes the client with its grants, codes, tokens and consents, and records `audit`, in one
+   * transaction: nothing issued to it outlives it. False when there was no such client.
+   */
+  delete(clientId: string, audit?: AuditEventRecord): Promise<boolean>;
+  /**
+   * Revokes every grant of the client and every token issued to it (client-credentials tokens too)
+   * and spends its unused codes, recording `audit`, in one transaction. The client stays.
+   */
+  revokeGrants(clientId: string, now: number, audit?: AuditEventRecord): Promise<RevokedCounts>;
 }
 
 export interface Sessions {
-  create(session: SessionRecord): Promise<void>;
+  /** Stores the session and records `audit` (the sign-in), in one transaction. */
+  create(session: SessionRecord, audit?: AuditEventRecord): Promise<void>;
   /** The session if it exists and has not expired at `now`. */
   findActive(idDigest: string, now: number): Promise<SessionRecord | null>;
   delete(idDigest: string): Promise<void>;
+  /** Deletes every session of the user and records `audit`, in one transaction; returns how many. */
+  deleteAllForUser(userId: string, audit?: AuditEventRecord): Promise<number>;
 }
 
 export interface Interactions {
@@ -155,6 +218,46 @@ export interface Consents {
   find(userId: string, clientId: string): Promise<string[]>;
   /** Adds scopes to the consent (a union with what was consented before). */
   grant(userId: string, clientId: string, scope: string[], now: number): Promise<void>;
+  /** Forgets the consent (the next authorization asks again); false when there was none. */
+  revoke(userId: string, clientId: string): Promise<boolean>;
+  /** The user's consents with their clients' names, newest first. */
+  listForUser(userId: string): Promise<ConsentListing[]>;
+}
+
+export interface ConsentListing {
+  clientId: string;
+  clientName: string;
+  clientUri: string | null;
+  scope: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A grant as lists show it: joined with its client and user, with what its tokens say about use. */
+export interface GrantListing {
+  id: string;
+  clientId: string;
+  clientName: string;
+  clientUri: string | null;
+  userId: string | null;
+  username: string | null;
+  scope: string[];
+  createdAt: number;
+  revokedAt: number | null;
+  /** The newest token's created_at: when the grant was last refreshed or issued from; null before any token. */
+  lastUsedAt: number | null;
+  /** Not revoked, and some token or code from it is still unexpired and unused. */
+  active: boolean;
+}
+
+export interface GrantListFilter {
+  userId?: string;
+  clientId?: string;
+  /** Only grants that are active at `now`. */
+  activeOnly?: boolean;
+  /** Newest first; at most `limit` rows, strictly older than `before` in (createdAt, id) order. */
+  limit: number;
+  before?: { createdAt: number; id: string };
 }
 
 export interface Grants {
@@ -174,8 +277,25 @@ export interface Grants {
    * (and stores nothing) when it was no longer usable: consumed, revoked or expired.
    */
   rotateRefreshToken(tokenDigest: string, now: number, tokens: TokenRecord[]): Promise<boolean>;
-  /** Revokes the grant and every token issued from it. */
-  revoke(grantId: string, now: number): Promise<void>;
+  /**
+   * Revokes the grant and every token issued from it, in one transaction; `audit` is recorded in it
+   * when the grant was not revoked before. True when this call revoked it, false when it was unknown
+   * or revoked already.
+   */
+  revoke(grantId: string, now: number, audit?: AuditEventRecord): Promise<boolean>;
+  /**
+   * "Remove access": in one transaction revokes every grant of the user for the client with their
+   * tokens, forgets the consent, and records `audit` (when there was anything to remove). Returns
+   * how many grants it revoked and whether a consent was forgotten.
+   */
+  removeAccess(
+    userId: string,
+    clientId: string,
+    now: number,
+    audit?: AuditEventRecord,
+  ): Promise<{ grantsRevoked: number; consentRemoved: boolean }>;
+  /** Grants by user and/or client, joined with names and usage, newest first (see GrantListFilter). */
+  list(filter: GrantListFilter, now: number): Promise<GrantListing[]>;
 }
 
 export interface Tokens {
@@ -185,6 +305,43 @@ export interface Tokens {
   revoke(tokenDigest: string, now: number): Promise<boolean>;
   find(tokenDigest: string): Promise<TokenRecord | null>;
   findWithUser(tokenDigest: string): Promise<TokenWithUser | null>;
+}
+
+export type AuditActorType = 'user' | 'client' | 'system' | 'anonymous';
+
+/** Who did what to what, from where. `details` never holds a password, secret, token or hash. */
+export interface AuditEventRecord {
+  id: string;
+  at: number;
+  actorType: AuditActorType;
+  /** A user id or a client_id; null for the system or an anonymous caller (a failed sign-in). */
+  actorId: string | null;
+  /** Dotted, lower case: 'login.success', 'grant.revoked', 'admin.client.created'… */
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  /** An exact action, or a prefix ending in '.*' ('admin.*'). */
+  action?: string;
+  actorId?: string;
+  targetType?: string;
+  targetId?: string;
+  /** Inclusive bounds on `at`. */
+  since?: number;
+  until?: number;
+  /** Newest first; at most `limit` rows, strictly older than `before` in (at, id) order. */
+  limit: number;
+  before?: { at: number; id: string };
+}
+
+export interface AuditLog {
+  record(event: AuditEventRecord): Promise<void>;
+  list(filter: AuditFilter): Promise<AuditEventRecord[]>;
 }
 
 export interface LoginThrottle {
@@ -257,16 +414,22 @@ export interface PurgeCounts {
   loginFailures: number;
   /** Signing keys past their retireAt (no longer in the JWKS). */
   signingKeys: number;
+  /** Audit events older than the retention. */
+  auditEvents: number;
 }
 
 export interface Housekeeping {
   /**
    * Deletes what can no longer be used: expired interactions, sessions and tokens, codes expired
    * for longer than `codeRetention` (kept a while so a late replay still revokes its grant), and
-   * throttling counters older than `throttleWindow`. Works in small batches so requests are not
-   * held up behind one long delete.
+   * throttling counters older than `throttleWindow`, and audit events older than `auditRetention`
+   * (all kept when it is absent). Works in small batches so requests are not held up behind one
+   * long delete.
    */
-  purgeExpired(now: number, options: { codeRetention: number; throttleWindow: number }): Promise<PurgeCounts>;
+  purgeExpired(
+    now: number,
+    options: { codeRetention: number; throttleWindow: number; auditRetention?: number },
+  ): Promise<PurgeCounts>;
 }
 
 /** Server-wide secrets every instance shares (the pairwise subject salt), made once. */
@@ -287,6 +450,7 @@ export interface Store {
   keys: SigningKeys;
   housekeeping: Housekeeping;
   secrets: ServerSecrets;
+  audit: AuditLog;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -53,6 +53,7 @@ describe('purgeExpired', () => {
       tokens: 0,
       loginFailures: 0,
       signingKeys: 0,
+      auditEvents: 0,
     });
 
     t.clock.advance(3601 + 900); // access token, interaction and code retention over; refresh token and session live

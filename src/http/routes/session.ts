@@ -1,6 +1,7 @@
 /** Signing in and out outside an authorization: GET /, GET|POST /login, POST /logout. */
 import type { FastifyInstance } from 'fastify';
 import { renderLoggedOutPage, renderLoginPage, renderSignedInPage } from '../../pages/index.js';
+import { listUserApps } from '../../services/grants.js';
 import { signOut } from '../../services/login.js';
 import { formBody, type HttpContext, signedInUser } from '../context.js';
 import { checkCsrf, clearSessionCookie, csrfToken, sessionId } from '../cookies.js';
@@ -18,6 +19,13 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
       username: signedIn.user.username,
       csrfToken: csrfToken(request, reply, ctx.cookies),
       logoutAction: '/logout',
+      account: {
+        href: '/account',
+        apps: (await listUserApps(ctx.deps, signedIn.user.id)).map((a) => ({
+          name: a.client.name,
+          uri: a.client.uri,
+        })),
+      },
     });
     return sendPage(reply, html);
   });

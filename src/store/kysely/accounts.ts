@@ -1,15 +1,66 @@
 /** Users, login sessions and login-throttling counters. */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { sanitizeClaims } from '../../protocol/oidc-core/standard-claims.js';
-import type { LoginThrottle, SessionRecord, Sessions, UserRecord, Users } from '../ports.js';
+import type { LoginThrottle, SessionRecord, Sessions, UserChange, UserRecord, Users } from '../ports.js';
+import { insertAudit } from './audit.js';
+import { revokeAllIssued } from './clients.js';
 import { uniqueInsert } from './errors.js';
-import { fromUser, toUser } from './mappers.js';
-import type { Database } from './schema.js';
+import { containsPattern, fromUser, toUser } from './mappers.js';
+import type { Database, UsersTable } from './schema.js';
+
+function changedColumns(change: UserChange, now: number): Partial<UsersTable> {
+  const set: Partial<UsersTable> = {};
+  if (change.profile !== undefined) {
+    set.profile = JSON.stringify(sanitizeClaims(change.profile));
+    set.updated_at = now;
+  }
+  if (change.isAdmin !== undefined) set.is_admin = change.isAdmin ? 1 : 0;
+  if (change.disabled !== undefined) set.disabled = change.disabled ? 1 : 0;
+  return set;
+}
 
 export function usersRepository(db: Kysely<Database>): Users {
   return {
-    async create(user: UserRecord) {
-      await uniqueInsert(() => db.insertInto('users').values(fromUser(user)).execute());
+    async create(user: UserRecord, audit) {
+      await uniqueInsert(() =>
+        db.transaction().execute(async (trx) => {
+          await trx.insertInto('users').values(fromUser(user)).execute();
+          await insertAudit(trx, audit);
+        }),
+      );
+    },
+    async list({ search, limit, after }) {
+      let query = db.selectFrom('users').selectAll();
+      if (after !== undefined) query = query.where('username', '>', after);
+      if (search)
+        query = query.where(sql<boolean>`lower(username) like ${containsPattern(search)} escape '\\'`);
+      const rows = await query.orderBy('username').limit(limit).execute();
+      return rows.map(toUser);
+    },
+    async update(id, change, now, audit) {
+      return db.transaction().execute(async (trx) => {
+        const set = changedColumns(change, now);
+        if (Object.keys(set).length > 0) {
+          const result = await trx.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
+          if (Number(result.numUpdatedRows) === 0) return null;
+        }
+        const row = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!row) return null;
+        if (change.disabled === true) {
+          // A disabled account keeps no way in: no session, grant, token or code.
+          await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+          await revokeAllIssued(trx, 'user_id', id, now);
+        }
+        await insertAudit(trx, audit);
+        return toUser(row);
+      });
+    },
+    async revokeGrants(id, now, audit) {
+      return db.transaction().execute(async (trx) => {
+        const counts = await revokeAllIssued(trx, 'user_id', id, now);
+        await insertAudit(trx, audit);
+        return counts;
+      });
     },
     async findById(id) {
       const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -38,23 +89,44 @@ export function usersRepository(db: Kysely<Database>): Users {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
+    async setPasswordHash(id, passwordHash, options = {}) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('users')
+          .set({ password_hash: passwordHash })
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) return false;
+        let sessions = trx.deleteFrom('sessions').where('user_id', '=', id);
+        if (options.keepSession) sessions = sessions.where('id_digest', '!=', options.keepSession);
+        await sessions.execute();
+        await insertAudit(trx, options.audit);
+        return true;
+      });
+    },
   };
 }
 
 export function sessionsRepository(db: Kysely<Database>): Sessions {
   return {
-    async create(s: SessionRecord) {
-      await db
-        .insertInto('sessions')
-        .values({
-          id_digest: s.idDigest,
-          sid: s.sid,
-          user_id: s.userId,
-          auth_time: s.authTime,
-          created_at: s.createdAt,
-          expires_at: s.expiresAt,
-        })
-        .execute();
+    async create(s: SessionRecord, audit) {
+      const insert = (trx: Kysely<Database>) =>
+        trx
+          .insertInto('sessions')
+          .values({
+            id_digest: s.idDigest,
+            sid: s.sid,
+            user_id: s.userId,
+            auth_time: s.authTime,
+            created_at: s.createdAt,
+            expires_at: s.expiresAt,
+          })
+          .execute();
+      if (!audit) return void (await insert(db));
+      await db.transaction().execute(async (trx) => {
+        await insert(trx);
+        await insertAudit(trx, audit);
+      });
     },
     async findActive(idDigest, now) {
       const row = await db
@@ -76,6 +148,13 @@ export function sessionsRepository(db: Kysely<Database>): Sessions {
     },
     async delete(idDigest) {
       await db.deleteFrom('sessions').where('id_digest', '=', idDigest).execute();
+    },
+    async deleteAllForUser(userId, audit) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+        await insertAudit(trx, audit);
+        return Number(result.numDeletedRows);
+      });
     },
   };
 }

@@ -3,10 +3,12 @@
  * single statements or transactions (DESIGN.md rule 8):
  * - a code is consumed by a conditional UPDATE, and the tokens it yields commit with it;
  * - a refresh token is rotated the same way;
- * - revoking a grant revokes every token issued from it.
+ * - revoking a grant revokes every token issued from it and spends its pending codes.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { GrantRecord, Grants, InteractionRecord, Interactions, TokenRecord, Tokens } from '../ports.js';
+import { insertAudit } from './audit.js';
+import { listGrants } from './grant-listing.js';
 import { storedRequestFromRow } from './interaction-request.js';
 import {
   claimsFromRow,
@@ -87,6 +89,32 @@ async function insertGrant(trx: Transaction<Database>, grant: GrantRecord): Prom
     .execute();
 }
 
+/**
+ * Revokes the tokens of the grants `ids` selects and spends their unused codes: a code redeemed
+ * after its grant was revoked is then a replay, refused like any other.
+ */
+async function revokeIssued(
+  trx: Transaction<Database>,
+  grantIds: string[] | ReturnType<typeof grantsOf>,
+  now: number,
+): Promise<void> {
+  await trx
+    .updateTable('tokens')
+    .set({ revoked_at: now })
+    .where('grant_id', 'in', grantIds)
+    .where('revoked_at', 'is', null)
+    .execute();
+  await trx
+    .updateTable('authorization_codes')
+    .set({ consumed_at: now })
+    .where('grant_id', 'in', grantIds)
+    .where('consumed_at', 'is', null)
+    .execute();
+}
+
+const grantsOf = (trx: Transaction<Database>, userId: string, clientId: string) =>
+  trx.selectFrom('grants').select('id').where('user_id', '=', userId).where('client_id', '=', clientId);
+
 export function grantsRepository(db: Kysely<Database>): Grants {
   return {
     async createWithCode(grant, code) {
@@ -153,21 +181,46 @@ export function grantsRepository(db: Kysely<Database>): Grants {
         return true;
       });
     },
-    async revoke(grantId, now) {
-      await db.transaction().execute(async (trx) => {
-        await trx
+    async revoke(grantId, now, audit) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
           .updateTable('grants')
           .set({ revoked_at: now })
           .where('id', '=', grantId)
           .where('revoked_at', 'is', null)
-          .execute();
-        await trx
-          .updateTable('tokens')
-          .set({ revoked_at: now })
-          .where('grant_id', '=', grantId)
-          .where('revoked_at', 'is', null)
-          .execute();
+          .executeTakeFirst();
+        // Tokens are revoked even when the grant was already: one stored by a racing exchange goes too.
+        await revokeIssued(trx, [grantId], now);
+        const revoked = Number(result.numUpdatedRows) === 1;
+        if (revoked) await insertAudit(trx, audit);
+        return revoked;
       });
+    },
+    async removeAccess(userId, clientId, now, audit) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('grants')
+          .set({ revoked_at: now })
+          .where('user_id', '=', userId)
+          .where('client_id', '=', clientId)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        await revokeIssued(trx, grantsOf(trx, userId, clientId), now);
+        const consent = await trx
+          .deleteFrom('consents')
+          .where('user_id', '=', userId)
+          .where('client_id', '=', clientId)
+          .executeTakeFirst();
+        const removed = {
+          grantsRevoked: Number(result.numUpdatedRows),
+          consentRemoved: Number(consent.numDeletedRows) > 0,
+        };
+        if (removed.grantsRevoked > 0 || removed.consentRemoved) await insertAudit(trx, audit);
+        return removed;
+      });
+    },
+    list(filter, now) {
+      return listGrants(db, filter, now);
     },
   };
 }

@@ -13,6 +13,7 @@ const TABLES = {
   authorization_codes: ['code_digest', 'expires_at'],
   tokens: ['token_digest', 'expires_at'],
   login_failures: ['key', 'window_start'],
+  audit_events: ['id', 'at'],
 } as const satisfies Partial<Record<keyof Database, readonly [string, string]>>;
 
 async function purge(db: Kysely<Database>, table: keyof typeof TABLES, before: number): Promise<number> {
@@ -34,7 +35,7 @@ async function purge(db: Kysely<Database>, table: keyof typeof TABLES, before: n
 
 export function housekeepingRepository(db: Kysely<Database>): Housekeeping {
   return {
-    async purgeExpired(now, { codeRetention, throttleWindow }) {
+    async purgeExpired(now, { codeRetention, throttleWindow, auditRetention }) {
       return {
         interactions: await purge(db, 'interactions', now),
         sessions: await purge(db, 'sessions', now),
@@ -43,6 +44,8 @@ export function housekeepingRepository(db: Kysely<Database>): Housekeeping {
         loginFailures: await purge(db, 'login_failures', now - throttleWindow),
         // A handful of rows at most: no batching needed, and one definition of "retired".
         signingKeys: await keysRepository(db).purgeRetired(now),
+        // Without a retention the caller keeps the audit log whole.
+        auditEvents: auditRetention === undefined ? 0 : await purge(db, 'audit_events', now - auditRetention),
       };
     },
   };

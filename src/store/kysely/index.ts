@@ -2,6 +2,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Store } from '../ports.js';
 import { sessionsRepository, throttleRepository, usersRepository } from './accounts.js';
+import { auditRepository } from './audit.js';
 import { grantsRepository, interactionsRepository, tokensRepository } from './authorizations.js';
 import { clientsRepository, consentsRepository } from './clients.js';
 import { openDatabase } from './database.js';
@@ -28,6 +29,7 @@ export function storeOn(db: Kysely<Database>): Store {
     keys: keysRepository(db),
     housekeeping: housekeepingRepository(db),
     secrets: secretsRepository(db),
+    audit: auditRepository(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

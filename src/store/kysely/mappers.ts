@@ -13,6 +13,14 @@ import type { AuthorizationCodesTable, ClientsTable, TokensTable, UsersTable } f
 
 export const splitScope = (value: string): string[] => (value === '' ? [] : value.split(' '));
 export const joinScope = (scope: string[]): string => scope.join(' ');
+
+/**
+ * A LIKE pattern matching `search` anywhere, in lower case, with its own `%`, `_` and `\` taken
+ * literally: use with `escape '\'` on a lower()ed column (SQLite's LIKE ignores ASCII case and
+ * PostgreSQL's does not, so both sides are lowered).
+ */
+export const containsPattern = (search: string): string =>
+  `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 const num = (v: number | string | bigint): number => Number(v);
 const numOrNull = (v: number | string | bigint | null): number | null => (v === null ? null : Number(v));
 
@@ -43,6 +51,8 @@ export function toUser(row: UsersTable): UserRecord {
     username: row.username,
     passwordHash: row.password_hash,
     disabled: row.disabled === 1,
+    // Present only when set: "absent means no" (User.isAdmin), as in records made before admins.
+    ...(row.is_admin === 1 && { isAdmin: true }),
     // A damaged profile must not lock its user out: keep what is well-typed, drop the rest.
     profile: sanitizeClaims(parseJson<unknown>(row.profile, () => true, {})),
     updatedAt: num(row.updated_at ?? row.created_at),
@@ -56,6 +66,7 @@ export function fromUser(user: UserRecord): UsersTable {
     username: user.username,
     password_hash: user.passwordHash,
     disabled: user.disabled ? 1 : 0,
+    is_admin: user.isAdmin ? 1 : 0,
     profile: JSON.stringify(sanitizeClaims(user.profile)),
     updated_at: user.updatedAt,
     created_at: user.createdAt,

@@ -7,6 +7,8 @@ import * as signingKeys from './migrations/0004-signing-keys.js';
 import * as clientTokenFormat from './migrations/0005-client-access-token-format.js';
 import * as openidConnect from './migrations/0006-openid-connect.js';
 import * as userProfile from './migrations/0007-user-profile.js';
+import * as adminUsers from './migrations/0008-admin-users.js';
+import * as auditEvents from './migrations/0009-audit-events.js';
 import type { Database } from './schema.js';
 
 const migrations: Record<string, Migration> = {
@@ -17,6 +19,8 @@ const migrations: Record<string, Migration> = {
   '0005-client-access-token-format': clientTokenFormat,
   '0006-openid-connect': openidConnect,
   '0007-user-profile': userProfile,
+  '0008-admin-users': adminUsers,
+  '0009-audit-events': auditEvents,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResult[]> {

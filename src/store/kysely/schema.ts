@@ -10,6 +10,8 @@ export interface UsersTable {
   username: string;
   password_hash: string;
   disabled: number;
+  /** 1: may use the admin API and console with a session (migration 0008). */
+  is_admin: number;
   /** JSON object of OIDC standard claims (OIDC Core §5.1); read through sanitizeClaims. */
   profile: string;
   /** When the profile last changed; null only in rows no write has touched since migration 0007. */
@@ -146,6 +148,21 @@ export interface ServerSecretsTable {
   created_at: number;
 }
 
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  /** 'user', 'client', 'system' or 'anonymous'. */
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  /** JSON object; never secrets (the service strips them before writing). */
+  details: string;
+}
+
 export interface Database {
   server_secrets: ServerSecretsTable;
   users: UsersTable;
@@ -158,6 +175,7 @@ export interface Database {
   consents: ConsentsTable;
   login_failures: LoginFailuresTable;
   signing_keys: SigningKeysTable;
+  audit_events: AuditEventsTable;
 }
 
 export type { Generated };
