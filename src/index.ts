@@ -8,12 +8,8 @@ import type { Config, ConfigInput } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { type Clock, systemClock } from './protocol/clock.js';
 import type { Client, StandardClaims } from './protocol/types.js';
-import {
-  type ClientRegistration,
-  type RegisteredClient,
-  registerClient,
-  rotateClientSecret,
-} from './services/clients.js';
+import { rotateClientSecret } from './services/admin-clients.js';
+import { type ClientRegistration, type RegisteredClient, registerClient } from './services/clients.js';
 import type { ServiceDeps } from './services/deps.js';
 import { purgeExpired, schedulePurge } from './services/housekeeping.js';
 import { ensureSigningKeys } from './services/signing-keys.js';

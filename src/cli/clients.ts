@@ -7,14 +7,15 @@ import type { Command } from 'commander';
 import type { Config } from '../config/schema.js';
 import { systemClock } from '../protocol/clock.js';
 import type { Client, GrantType, TokenEndpointAuthMethod } from '../protocol/types.js';
-import { deleteClient, getClient, listClients, updateClient } from '../services/admin-clients.js';
-import { PAGE_LIMIT_MAX } from '../services/admin-paging.js';
 import {
-  type ClientRegistration,
-  clientMetadata,
-  registerClient,
+  deleteClient,
+  getClient,
+  listClients,
   rotateClientSecret,
-} from '../services/clients.js';
+  updateClient,
+} from '../services/admin-clients.js';
+import { PAGE_LIMIT_MAX } from '../services/admin-paging.js';
+import { type ClientRegistration, clientMetadata, registerClient } from '../services/clients.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { type CliIo, configFrom } from './main.js';
 import { CLI_ACTOR, withStore } from './users.js';

@@ -3,16 +3,11 @@ import { type Command, Option } from 'commander';
 import type { Config } from '../config/schema.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../crypto/keys.js';
 import { systemClock } from '../protocol/clock.js';
+import { retireKey, rotateKeys } from '../services/admin-keys.js';
 import type { ServiceDeps } from '../services/deps.js';
-import {
-  KEY_CACHE_SECONDS,
-  type KeyStatus,
-  listSigningKeys,
-  retireSigningKey,
-  rotateSigningKeys,
-} from '../services/signing-keys.js';
+import { KEY_CACHE_SECONDS, type KeyStatus, listSigningKeys } from '../services/signing-keys.js';
 import { type CliIo, configFrom } from './main.js';
-import { withStore } from './users.js';
+import { CLI_ACTOR, withStore } from './users.js';
 
 const when = (seconds: number): string => new Date(seconds * 1000).toISOString();
 
@@ -74,7 +69,7 @@ export function keysCommands(program: Command, io: CliIo): void {
     )
     .action(async (opts: { alg?: SigningAlgorithm }) => {
       const config = configFrom(io, program.opts().config);
-      const results = await withDeps(config, (deps) => rotateSigningKeys(deps, { alg: opts.alg }));
+      const results = await withDeps(config, (deps) => rotateKeys(deps, { alg: opts.alg }, CLI_ACTOR));
       if (results.length === 0) io.out('There are no signing keys to rotate yet; name one with --alg.');
       for (const r of results) {
         io.out(`${r.alg}: ${r.kid} signs from now on.`);
@@ -93,7 +88,7 @@ export function keysCommands(program: Command, io: CliIo): void {
     .argument('<kid>', 'the key id, as `keys list` shows it')
     .action(async (kid: string) => {
       const config = configFrom(io, program.opts().config);
-      const result = await withDeps(config, (deps) => retireSigningKey(deps, kid));
+      const result = await withDeps(config, (deps) => retireKey(deps, kid, CLI_ACTOR));
       io.out(`${result.kid} (${result.alg}) is retired: it has left the JWKS.`);
       if (result.wasSigning && result.signingKid)
         io.out(

@@ -1,13 +1,15 @@
 /**
- * Managing registered clients: find, list, change, delete. Registration and secret rotation live
+ * Managing registered clients: find, list, change, delete, rotate the secret. Registration lives
  * in clients.ts with the registration rules; a change goes through those same rules, so the CLI,
  * the admin API and the programmatic API cannot disagree about what a valid client is.
  */
+import { digest } from '../crypto/digest.js';
+import { randomToken } from '../crypto/random.js';
 import { OAuthError } from '../protocol/errors.js';
 import { type Client, isPublicClient } from '../protocol/types.js';
 import { changedFields } from './admin-changes.js';
 import { fetchPage, type Page, type PageQuery } from './admin-paging.js';
-import { type AuditActor, auditEvent } from './audit.js';
+import { type AuditActor, auditEvent, SYSTEM_ACTOR } from './audit.js';
 import {
   type ClientRegistration,
   clientFromRegistration,
@@ -96,4 +98,25 @@ export async function deleteClient(deps: ServiceDeps, clientId: string, actor: A
     details: { before: clientMetadata(before) },
   });
   if (!(await deps.store.clients.delete(clientId, audit))) throw clientNotFound(clientId);
+}
+
+/** Issues a new secret for a confidential client; the old one stops working at once. */
+export async function rotateClientSecret(
+  deps: ServiceDeps,
+  clientId: string,
+  actor: AuditActor = SYSTEM_ACTOR,
+): Promise<string> {
+  const client = await deps.store.clients.findById(clientId);
+  if (!client) throw clientNotFound(clientId);
+  if (client.tokenEndpointAuthMethod === 'none')
+    throw metadataError('token_endpoint_auth_method: a public client (none) has no secret');
+  const secret = randomToken();
+  const audit = auditEvent(deps, {
+    actor,
+    action: 'admin.client.secret_rotated',
+    target: { type: 'client', id: clientId },
+  });
+  if (!(await deps.store.clients.setSecretDigest(clientId, digest(secret), audit)))
+    throw clientNotFound(clientId);
+  return secret;
 }

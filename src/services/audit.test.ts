@@ -65,6 +65,18 @@ describe('redactSecrets', () => {
     });
   });
 
+  it('keeps null as null (a field cleared by a change), and undefined as null', () => {
+    expect(
+      redactSecrets({
+        before: { client_uri: 'https://a.example' },
+        after: { client_uri: null, x: undefined },
+      }),
+    ).toEqual({
+      before: { client_uri: 'https://a.example' },
+      after: { client_uri: null, x: null },
+    });
+  });
+
   it('cuts long strings and arrays and bounds depth', () => {
     const out = redactSecrets({
       s: 'x'.repeat(600),

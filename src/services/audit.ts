@@ -59,12 +59,10 @@ const clip = (value: string | null | undefined, max: number): string | null =>
  */
 export function redactSecrets(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.length > STRING_MAX ? `${value.slice(0, STRING_MAX)}…` : value;
-  if (value === null || typeof value !== 'object') {
-    return typeof value === 'number' || typeof value === 'boolean'
-      ? value
-      : value === undefined
-        ? null
-        : String(value);
+  // null stays null (a cleared field), undefined becomes null (JSON has no undefined).
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object') {
+    return typeof value === 'number' || typeof value === 'boolean' ? value : String(value);
   }
   if (depth >= DEPTH_MAX) return '[…]';
   if (Array.isArray(value)) return value.slice(0, ARRAY_MAX).map((item) => redactSecrets(item, depth + 1));

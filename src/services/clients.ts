@@ -283,24 +283,3 @@ export async function registerClient(
   }
   return { client: stored, clientSecret };
 }
-
-/** Issues a new secret for a confidential client; the old one stops working at once. */
-export async function rotateClientSecret(
-  deps: ServiceDeps,
-  clientId: string,
-  actor: AuditActor = SYSTEM_ACTOR,
-): Promise<string> {
-  const client = await deps.store.clients.findById(clientId);
-  if (!client) throw clientNotFound(clientId);
-  if (client.tokenEndpointAuthMethod === 'none')
-    throw metadataError('token_endpoint_auth_method: a public client (none) has no secret');
-  const secret = randomToken();
-  const audit = auditEvent(deps, {
-    actor,
-    action: 'admin.client.secret_rotated',
-    target: { type: 'client', id: clientId },
-  });
-  if (!(await deps.store.clients.setSecretDigest(clientId, digest(secret), audit)))
-    throw clientNotFound(clientId);
-  return secret;
-}

@@ -94,6 +94,20 @@ describe('who may call', () => {
     });
   });
 
+  it('accepts a JWT access token with latchkey:admin as well', async () => {
+    const { client, clientSecret } = await f.t.server.registerClient({
+      client_name: 'Ops (JWT)',
+      grant_types: ['client_credentials'],
+      scope: ADMIN_SCOPE,
+      access_token_format: 'jwt',
+    });
+    const jwt = await clientCredentialsToken(f.t, { clientId: client.clientId, clientSecret: clientSecret! });
+    secrets.push(jwt, clientSecret!);
+    expect(jwt.split('.')).toHaveLength(3);
+    const me = Me.parse((await api(f.t, 'GET', '/me', { token: jwt })).body);
+    expect(me).toMatchObject({ via: 'bearer', client_id: client.clientId });
+  });
+
   it('accepts an admin’s session, and its CSRF token on writes', async () => {
     const me = Me.parse((await api(f.t, 'GET', '/me', { headers: withSession(adminSession) })).body);
     expect(me).toMatchObject({ via: 'session', username: 'root', csrf_token: expect.any(String) });

@@ -5,7 +5,8 @@
  * change is audited without a password or hash.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RevokedCounts, SessionsEnded, User, UserList } from '../../src/admin/api/schemas.js';
+import { RevokedCounts } from '../../src/admin/api/schemas.js';
+import { SessionsEnded, User, UserList } from '../../src/admin/api/schemas-users.js';
 import { csrfToken, TestBrowser } from '../helpers/browser.js';
 import {
   asTestClient,

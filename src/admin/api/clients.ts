@@ -1,8 +1,14 @@
 /** /admin/api/v1/clients: register, list, read, change, delete, rotate the secret, revoke all. */
 import type { Client as ClientRecord } from '../../protocol/types.js';
-import { deleteClient, getClient, listClients, updateClient } from '../../services/admin-clients.js';
+import {
+  deleteClient,
+  getClient,
+  listClients,
+  rotateClientSecret,
+  updateClient,
+} from '../../services/admin-clients.js';
 import { revokeClientGrants } from '../../services/admin-grants.js';
-import { clientMetadata, registerClient, rotateClientSecret } from '../../services/clients.js';
+import { clientMetadata, registerClient } from '../../services/clients.js';
 import { type AdminRoute, API_VERSION_PATH, defineRoute } from './route.js';
 import {
   Client,

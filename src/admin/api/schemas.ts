@@ -2,11 +2,11 @@
  * The admin API's request and response shapes, written once in zod: requests are validated with
  * them, and openapi.ts turns them into the OpenAPI document. They check shape and type (and bound
  * every size); the rules of what is valid — redirect URIs, grant combinations, claims — are the
- * services', shared with the CLI. Enumerations come from the services' own lists.
+ * services', shared with the CLI. Enumerations come from the services' own lists. The users'
+ * shapes are in schemas-users.ts.
  */
 import { z } from 'zod';
 import { SIGNING_ALGORITHMS } from '../../crypto/keys.js';
-import { ADDRESS_FIELDS, BOOLEAN_CLAIMS, STRING_CLAIMS } from '../../protocol/oidc-core/standard-claims.js';
 import { PAGE_LIMIT_MAX } from '../../services/admin-paging.js';
 import { AUDIT_LIMIT_MAX } from '../../services/audit.js';
 import { AUTH_METHODS, GRANT_TYPES } from '../../services/clients.js';
@@ -14,18 +14,18 @@ import { GRANT_LIMIT_MAX } from '../../services/grants.js';
 
 /** Named schemas: openapi.ts lists them under components.schemas and refers to them by name. */
 export const registry = z.registry<{ id: string; description?: string }>();
-const named = <S extends z.ZodType>(id: string, schema: S, description?: string): S => {
+export const named = <S extends z.ZodType>(id: string, schema: S, description?: string): S => {
   registry.add(schema, description ? { id, description } : { id });
   return schema;
 };
 
 // Size bounds of the transport, generous beside the services' own limits: nothing unbounded
 // reaches a service, and a rule's exact limit stays in one place.
-const ID = z.string().min(1).max(200);
+export const ID = z.string().min(1).max(200);
 const NAME = z.string().max(1000);
 const URI = z.string().max(2000);
 const URI_LIST = z.array(URI).max(100);
-const SECONDS = z.number().int().describe('seconds since the epoch');
+export const SECONDS = z.number().int().describe('seconds since the epoch');
 /** A query parameter holding a whole number (query strings are text). */
 const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) => {
   const error = `must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`;
@@ -128,7 +128,7 @@ export const RevokedCounts = named(
   z.object({ grants_revoked: z.number().int(), tokens_revoked: z.number().int() }),
 );
 
-const page = <S extends z.ZodType>(id: string, item: S) =>
+export const page = <S extends z.ZodType>(id: string, item: S) =>
   named(id, z.object({ items: z.array(item), next_cursor: z.string().nullable() }));
 
 export const ClientList = page('ClientList', Client);
@@ -140,77 +140,6 @@ export const PageQuery = z.object({
 });
 
 export const ClientParams = z.object({ client_id: ID });
-
-// ---------------------------------------------------------------------------------------------
-// Users
-
-const stringClaims = (value: z.ZodType) =>
-  Object.fromEntries(STRING_CLAIMS.map((c) => [c, value.optional()]));
-const booleanClaims = (value: z.ZodType) =>
-  Object.fromEntries(BOOLEAN_CLAIMS.map((c) => [c, value.optional()]));
-const addressFields = (value: z.ZodType) =>
-  Object.fromEntries(ADDRESS_FIELDS.map((f) => [f, value.optional()]));
-
-export const Profile = named(
-  'Profile',
-  z.strictObject({
-    ...stringClaims(z.string().max(2000)),
-    ...booleanClaims(z.boolean()),
-    address: z.strictObject(addressFields(z.string().max(2000))).optional(),
-  }),
-  'OpenID Connect standard claims (OIDC Core §5.1)',
-);
-
-export const ProfileUpdate = named(
-  'ProfileUpdate',
-  z.strictObject({
-    ...stringClaims(z.string().max(2000).nullable()),
-    ...booleanClaims(z.boolean().nullable()),
-    address: z
-      .strictObject(addressFields(z.string().max(2000).nullable()))
-      .nullable()
-      .optional(),
-  }),
-  'Claims to change: a value replaces the claim, null or "" removes it, an absent claim stays',
-);
-
-export const UserCreate = named(
-  'UserCreate',
-  z.strictObject({
-    username: z.string().max(1000),
-    password: z.string().max(10_000),
-    is_admin: z.boolean().optional(),
-    profile: Profile.optional(),
-  }),
-);
-
-export const UserPatch = named(
-  'UserPatch',
-  z.strictObject({
-    profile: ProfileUpdate.optional(),
-    is_admin: z.boolean().optional(),
-    disabled: z.boolean().optional().describe('true also ends every session, grant and token of the user'),
-  }),
-);
-
-export const PasswordBody = named('Password', z.strictObject({ password: z.string().max(10_000) }));
-
-export const User = named(
-  'User',
-  z.object({
-    id: z.string(),
-    username: z.string(),
-    is_admin: z.boolean(),
-    disabled: z.boolean(),
-    profile: z.record(z.string(), z.unknown()).describe('OpenID Connect standard claims'),
-    updated_at: SECONDS,
-    created_at: SECONDS,
-  }),
-);
-
-export const UserList = page('UserList', User);
-export const UserParams = z.object({ id: ID });
-export const SessionsEnded = named('SessionsEnded', z.object({ sessions_ended: z.number().int() }));
 
 // ---------------------------------------------------------------------------------------------
 // Grants

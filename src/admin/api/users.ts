@@ -11,17 +11,16 @@ import {
   updateUser,
 } from '../../services/users.js';
 import { type AdminRoute, API_VERSION_PATH, defineRoute } from './route.js';
+import { PageQuery, RevokedCounts } from './schemas.js';
 import {
-  PageQuery,
   PasswordBody,
-  RevokedCounts,
   SessionsEnded,
   User,
   UserCreate,
   UserList,
   UserParams,
   UserPatch,
-} from './schemas.js';
+} from './schemas-users.js';
 
 export const userJson = (user: UserRecord) => ({
   id: user.id,
