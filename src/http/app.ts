@@ -11,6 +11,7 @@ import type { ServiceDeps } from '../services/deps.js';
 import { httpContext } from './context.js';
 import { sendError } from './respond.js';
 import { ACCOUNT_PATHS, accountRoutes } from './routes/account.js';
+import { ADMIN_CONSOLE_METHODS, adminConsoleRoutes } from './routes/admin-console/index.js';
 import { apiMeRoute } from './routes/api-me.js';
 import { authorizeRoute } from './routes/authorize.js';
 import { discoveryRoutes } from './routes/discovery.js';
@@ -55,6 +56,7 @@ const ALLOWED_METHODS: Record<string, string> = {
   [ACCOUNT_PATHS.removeAccess]: 'GET, HEAD, POST',
   [ACCOUNT_PATHS.password]: 'POST',
   [ACCOUNT_PATHS.signOutEverywhere]: 'POST',
+  ...ADMIN_CONSOLE_METHODS,
 };
 
 export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -108,6 +110,7 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
   interactionRoutes(app, ctx);
   sessionRoutes(app, ctx);
   accountRoutes(app, ctx);
+  adminConsoleRoutes(app, ctx);
   endSessionRoutes(app, ctx);
   tokenRoutes(app, ctx);
   await apiMeRoute(app, ctx);

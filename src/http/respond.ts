@@ -36,12 +36,13 @@ export function sendPage(
   status = 200,
   formTargets: string[] = [],
   scripts: string[] = [],
+  selfScript = false,
 ): FastifyReply {
   return reply
     .code(status)
     .header('Content-Type', 'text/html; charset=utf-8')
     .header('Cache-Control', 'no-store')
-    .header('Content-Security-Policy', pageCsp(formTargets, scripts))
+    .header('Content-Security-Policy', pageCsp(formTargets, scripts, selfScript))
     .send(html);
 }
 

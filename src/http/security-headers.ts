@@ -22,14 +22,16 @@ export function baseHeaders(reply: FastifyReply, https: boolean): void {
 
 /**
  * CSP for an HTML page; `formTargets` are extra origins a form on it may end up redirecting to,
- * `scripts` the exact inline scripts it may run (admitted by hash, CSP3 §8.4).
+ * `scripts` the exact inline scripts it may run (admitted by hash, CSP3 §8.4); `selfScript` admits
+ * our own static scripts (only the console's secret pages need one: the copy button).
  */
-export function pageCsp(formTargets: string[] = [], scripts: string[] = []): string {
+export function pageCsp(formTargets: string[] = [], scripts: string[] = [], selfScript = false): string {
   const safe = formTargets.filter((o) => /^https?:\/\/[^\s;,']+$/.test(o) || /^[a-z][a-z0-9+.-]*:$/.test(o));
   const formAction = ["'self'", ...safe].join(' ');
-  const scriptSrc = scripts.map(
-    (script) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`,
-  );
+  const scriptSrc = [
+    ...(selfScript ? ["'self'"] : []),
+    ...scripts.map((script) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`),
+  ];
   return [
     "default-src 'none'",
     ...(scriptSrc.length > 0 ? [`script-src ${scriptSrc.join(' ')}`] : []),

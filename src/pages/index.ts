@@ -1,6 +1,7 @@
 /** The built-in pages: pure functions from view data to an HTML document. */
 
 export { formatDate, renderAccountPage, renderRemoveAccessPage } from './account.js';
+export * from './admin/index.js';
 export { renderConsentPage } from './consent.js';
 export { renderErrorPage } from './error.js';
 export { FORM_POST_SCRIPT, type FormPostView, renderFormPostPage } from './form-post.js';

@@ -397,6 +397,170 @@ a.button {
   white-space: nowrap;
 }
 
+/* Admin console: wider than the sign-in card, for tables. */
+body:has(.admin-nav) .site-header,
+body:has(.admin-nav) .card {
+  max-width: 64rem;
+}
+
+.admin-nav {
+  display: flex;
+  flex-wrap: wrap;
+  align-items: center;
+  gap: 0.25rem 1rem;
+  margin: -0.5rem 0 1.5rem;
+  padding-bottom: 1rem;
+  border-bottom: 1px solid var(--border);
+}
+
+.admin-nav a[aria-current="page"] {
+  font-weight: 700;
+  text-decoration-thickness: 2px;
+}
+
+.admin-home {
+  font-weight: 700;
+}
+
+.admin-who {
+  margin-left: auto;
+  color: var(--muted);
+  font-size: 0.875rem;
+}
+
+.admin-links li + li {
+  margin-top: 0.5rem;
+}
+
+.input-text,
+textarea {
+  display: block;
+  width: 100%;
+  min-height: 2.75rem;
+  padding: 0.5rem 0.75rem;
+  border: 1px solid var(--field-border);
+  border-radius: 8px;
+  background: var(--surface);
+  color: var(--text);
+  font: inherit;
+}
+
+.input-text:focus-visible,
+textarea:focus-visible {
+  outline-offset: 0;
+  border-color: var(--focus);
+}
+
+.mono {
+  font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  font-size: 0.875rem;
+}
+
+fieldset {
+  margin: 0 0 1rem;
+  padding: 0.75rem 1rem;
+  border: 1px solid var(--border);
+  border-radius: 8px;
+}
+
+legend {
+  padding: 0 0.25rem;
+  font-weight: 600;
+  font-size: 0.9375rem;
+}
+
+label.check {
+  display: flex;
+  align-items: center;
+  gap: 0.5rem;
+  margin: 0.25rem 0;
+  font-weight: 400;
+}
+
+.admin-toolbar,
+.search,
+.filters,
+.copy-row,
+.pager {
+  display: flex;
+  flex-wrap: wrap;
+  align-items: flex-end;
+  gap: 0.75rem;
+}
+
+.admin-toolbar {
+  justify-content: space-between;
+  margin-bottom: 1rem;
+}
+
+.search .input-text {
+  width: 16rem;
+}
+
+.filters .field {
+  margin: 0;
+  flex: 1 1 10rem;
+}
+
+.copy-row .input-text {
+  flex: 1 1 auto;
+  width: auto;
+}
+
+.pager {
+  margin-top: 1rem;
+}
+
+.admin-table {
+  width: 100%;
+  border-collapse: collapse;
+  margin-top: 1rem;
+  font-size: 0.9375rem;
+}
+
+.admin-table th,
+.admin-table td {
+  padding: 0.5rem;
+  border-bottom: 1px solid var(--border);
+  text-align: left;
+  vertical-align: top;
+}
+
+.admin-table .details {
+  max-width: 22rem;
+  overflow-wrap: anywhere;
+  font-size: 0.8125rem;
+  color: var(--muted);
+}
+
+.admin-table .details pre {
+  margin: 0.25rem 0 0;
+  white-space: pre-wrap;
+}
+
+.badge-off {
+  color: var(--alert-text);
+  font-weight: 600;
+}
+
+.claims {
+  display: grid;
+  grid-template-columns: max-content 1fr;
+  gap: 0.25rem 1rem;
+}
+
+.claims dd {
+  margin: 0;
+  overflow-wrap: anywhere;
+}
+
+@media (max-width: 48rem) {
+  .admin-table {
+    display: block;
+    overflow-x: auto;
+  }
+}
+
 @media (max-width: 30rem) {
   body {
     padding: 1.25rem 0.75rem;

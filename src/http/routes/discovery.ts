@@ -1,6 +1,6 @@
 /** RFC 8414 metadata, the stylesheet, and health checks. */
 import type { FastifyInstance } from 'fastify';
-import { STYLESHEET, STYLESHEET_PATH } from '../../pages/index.js';
+import { COPY_SCRIPT, COPY_SCRIPT_PATH, STYLESHEET, STYLESHEET_PATH } from '../../pages/index.js';
 import { authorizationServerMetadata } from '../../protocol/rfc8414-metadata.js';
 import type { HttpContext } from '../context.js';
 
@@ -18,6 +18,14 @@ export function discoveryRoutes(app: FastifyInstance, ctx: HttpContext): void {
       .header('Content-Type', 'text/css; charset=utf-8')
       .header('Cache-Control', 'public, max-age=3600')
       .send(STYLESHEET),
+  );
+
+  // The console's copy button; pages admit it with script-src 'self' only where a secret is shown.
+  app.get(COPY_SCRIPT_PATH, async (_request, reply) =>
+    reply
+      .header('Content-Type', 'text/javascript; charset=utf-8')
+      .header('Cache-Control', 'public, max-age=3600')
+      .send(COPY_SCRIPT),
   );
 
   // No icon: an empty answer instead of a 404 in every browser console.
