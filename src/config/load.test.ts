@@ -91,6 +91,7 @@ describe('environment variables', () => {
     LATCHKEY_REFRESH_TOKEN_TTL: ['600', 600],
     LATCHKEY_AUTHORIZATION_CODE_TTL: ['30', 30],
     LATCHKEY_ID_TOKEN_TTL: ['600', 600],
+    LATCHKEY_LOGO_URL: ['https://cdn.example.com/logo.svg', 'https://cdn.example.com/logo.svg'],
     LATCHKEY_ISSUE_REFRESH_TOKENS: ['false', false],
     LATCHKEY_PKCE_ALLOW_PLAIN: ['1', true],
     LATCHKEY_SESSION_TTL: ['3600', 3600],

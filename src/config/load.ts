@@ -12,6 +12,7 @@ export const ENV_VARS: Record<string, string[]> = {
   LATCHKEY_PORT: ['port'],
   LATCHKEY_DATABASE_URL: ['databaseUrl'],
   LATCHKEY_PROVIDER_NAME: ['providerName'],
+  LATCHKEY_LOGO_URL: ['logoUrl'],
   LATCHKEY_LOG_LEVEL: ['logLevel'],
   LATCHKEY_TRUST_PROXY: ['trustProxy'],
   LATCHKEY_BODY_LIMIT: ['bodyLimit'],

@@ -27,6 +27,23 @@ export const configSchema = z
     databaseUrl: z.string().min(1).default('sqlite:./data/latchkey.db'),
     /** Display name on pages. */
     providerName: z.string().min(1).max(100).default('Latchkey'),
+    /**
+     * The provider's logo, shown beside its name on every page: an https URL (http only on
+     * localhost), or a path on this server. Its origin is added to the pages' CSP img-src.
+     */
+    logoUrl: z
+      .string()
+      .max(2000)
+      .refine(
+        (v) =>
+          /^\/[^/\\]/.test(v) ||
+          (URL.canParse(v) &&
+            (new URL(v).protocol === 'https:' ||
+              (new URL(v).protocol === 'http:' &&
+                ['localhost', '127.0.0.1', '[::1]'].includes(new URL(v).hostname)))),
+        'must be an https URL (http only on localhost) or a path starting with /',
+      )
+      .optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Trust X-Forwarded-* from a reverse proxy (only behind one). */
     trustProxy: z.boolean().default(false),

@@ -79,6 +79,9 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
     // Fastify's own refusals (a malformed URL) take the same spec-shaped path as everything else.
     frameworkErrors: (error, request, reply) => sendError(request, reply, error, ctx),
   });
+  // A logo served from elsewhere must be allowed by the pages' CSP img-src.
+  const logo = config.logoUrl && /^https?:/.test(config.logoUrl) ? new URL(config.logoUrl).origin : null;
+  app.decorate('pageImageSources', logo ? [logo] : []);
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: config.bodyLimit });

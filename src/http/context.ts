@@ -15,6 +15,7 @@ export function httpContext(deps: ServiceDeps): HttpContext {
     deps,
     issuer: deps.config.issuer,
     providerName: deps.config.providerName,
+    logoUrl: deps.config.logoUrl ?? null,
     cookies: cookiePolicy(deps.config.issuer.startsWith('https://'), deps.config.sessions.ttl),
   };
 }

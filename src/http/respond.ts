@@ -24,10 +24,11 @@ declare module 'fastify' {
 export interface RespondContext {
   issuer: string;
   providerName: string;
+  logoUrl?: string | null;
 }
 
 export function chrome(ctx: RespondContext) {
-  return { providerName: ctx.providerName, stylesheetHref: STYLESHEET_PATH };
+  return { providerName: ctx.providerName, stylesheetHref: STYLESHEET_PATH, logoUrl: ctx.logoUrl ?? null };
 }
 
 export function sendPage(
@@ -42,8 +43,19 @@ export function sendPage(
     .code(status)
     .header('Content-Type', 'text/html; charset=utf-8')
     .header('Cache-Control', 'no-store')
-    .header('Content-Security-Policy', pageCsp(formTargets, scripts, selfScript))
+    .header('Content-Security-Policy', pageCsp(formTargets, scripts, selfScript, imageSourcesOf(reply)))
     .send(html);
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Origins the pages may load images from besides their own (the configured logo's). */
+    pageImageSources?: string[];
+  }
+}
+
+function imageSourcesOf(reply: FastifyReply): string[] {
+  return reply.server.pageImageSources ?? [];
 }
 
 /**

@@ -25,7 +25,12 @@ export function baseHeaders(reply: FastifyReply, https: boolean): void {
  * `scripts` the exact inline scripts it may run (admitted by hash, CSP3 §8.4); `selfScript` admits
  * our own static scripts (only the console's secret pages need one: the copy button).
  */
-export function pageCsp(formTargets: string[] = [], scripts: string[] = [], selfScript = false): string {
+export function pageCsp(
+  formTargets: string[] = [],
+  scripts: string[] = [],
+  selfScript = false,
+  imageSources: string[] = [],
+): string {
   const safe = formTargets.filter((o) => /^https?:\/\/[^\s;,']+$/.test(o) || /^[a-z][a-z0-9+.-]*:$/.test(o));
   const formAction = ["'self'", ...safe].join(' ');
   const scriptSrc = [
@@ -36,7 +41,7 @@ export function pageCsp(formTargets: string[] = [], scripts: string[] = [], self
     "default-src 'none'",
     ...(scriptSrc.length > 0 ? [`script-src ${scriptSrc.join(' ')}`] : []),
     "style-src 'self'",
-    "img-src 'self' data:",
+    ["img-src 'self' data:", ...imageSources.filter((o) => /^https?:\/\/[^\s;,']+$/.test(o))].join(' '),
     `form-action ${formAction}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",

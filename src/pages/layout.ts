@@ -21,7 +21,7 @@ export function renderLayout(chrome: PageChrome, title: string, body: SafeHtml):
 <link rel="stylesheet" href="${chrome.stylesheetHref}">
 </head>
 <body>
-<header class="site-header">${chrome.providerName}</header>
+<header class="site-header">${chrome.logoUrl ? html`<img class="site-logo" src="${chrome.logoUrl}" alt="" height="28">` : ''}${chrome.providerName}</header>
 <main class="card">
 ${body}
 </main>

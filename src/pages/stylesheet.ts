@@ -86,11 +86,19 @@ body {
 }
 
 .site-header {
+  display: flex;
+  align-items: center;
+  gap: 0.5rem;
   margin-bottom: 1rem;
   padding: 0 0.25rem;
   font-weight: 600;
   letter-spacing: 0.01em;
   color: var(--muted);
+}
+
+.site-logo {
+  height: 1.75rem;
+  width: auto;
 }
 
 .card {

@@ -9,6 +9,8 @@ export interface PageChrome {
   providerName: string;
   /** URL path of the stylesheet, e.g. "/assets/latchkey.css". */
   stylesheetHref: string;
+  /** The provider's logo (configured), shown beside its name. */
+  logoUrl?: string | null;
 }
 
 export interface LoginView extends PageChrome {
