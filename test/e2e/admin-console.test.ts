@@ -2,12 +2,19 @@
  * The admin console over real HTTP: only admins get in (others get a 403 page, strangers the
  * login page); a post without the CSRF token changes nothing; a new client's secret is shown once
  * and works at /oauth/token; a bad redirect URI re-renders the form with the service's message;
- * deleting, rotating and disabling wait for their confirmation page's post; a disabled user
- * cannot sign in.
+ * deleting, rotating, disabling, the admin flag and revoking a client's grants wait for their
+ * confirmation page's post; a disabled user cannot sign in; a bad profile value comes back on the
+ * form with the service's message.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { csrfToken, type Page, TestBrowser } from '../helpers/browser.js';
-import { countRows, expectErrorPage, expectNoServerErrors, watchStatuses } from '../helpers/negative.js';
+import {
+  callApi,
+  countRows,
+  expectErrorPage,
+  expectNoServerErrors,
+  watchStatuses,
+} from '../helpers/negative.js';
 import { createUser, PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 import { clientCredentialsToken } from './admin-api-helpers.js';
 
@@ -301,6 +308,124 @@ describe('users', () => {
     const page = await postFrom(admin, path, path, {});
     expectErrorPage(page, 400);
     expect((await t.server.store.users.findById(root.id))?.disabled).toBe(false);
+  });
+});
+
+describe('profile, admin flag and client grants', () => {
+  const PROFILE = {
+    name: 'Bob Builder',
+    given_name: 'Bob',
+    family_name: 'Builder',
+    email: 'bob@example.com',
+    email_verified: 'on',
+    phone_number: '+44 20 7946 0000',
+    picture: 'https://example.com/bob.png',
+    locale: 'en-GB',
+  };
+  const userOf = async (name: string) => (await t.server.store.users.findByUsername(name))!;
+
+  it('edits the profile; refuses a post without the CSRF token and a bad value, changing nothing', async () => {
+    const bob = await userOf('bob');
+    const path = `/admin/user/${bob.id}`;
+    const noToken = await admin.post(at(`${path}/profile`), { name: 'Forged' });
+    expectErrorPage(noToken, 403);
+    expect((await userOf('bob')).profile.name).toBeUndefined();
+
+    const saved = await postFrom(admin, path, `${path}/profile`, PROFILE);
+    expect({ status: saved.status, location: saved.location }).toEqual({
+      status: 303,
+      location: `${path}?done=profile`,
+    });
+    const { email_verified: _, ...strings } = PROFILE;
+    expect((await userOf('bob')).profile).toEqual({ ...strings, email_verified: true });
+    const shown = await admin.get(at(`${path}?done=profile`));
+    expect(shown.text).toContain('Profile saved.');
+    expect(inputValue(shown.text, 'profile-email')).toBe('bob@example.com');
+
+    const bad = await postFrom(admin, path, `${path}/profile`, {
+      ...PROFILE,
+      name: 'Robert',
+      email: 'not an email',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('id="profile-error" role="alert"');
+    expect(bad.text).toContain('must be an email address');
+    expect(inputValue(bad.text, 'profile-name')).toBe('Robert');
+    expect((await userOf('bob')).profile.name).toBe('Bob Builder');
+
+    // An empty field removes the claim; an unticked box with no email removes email_verified.
+    const { email_verified: __, email: ___, ...rest } = PROFILE;
+    await postFrom(admin, path, `${path}/profile`, { ...rest, email: '', picture: '' });
+    const after = (await userOf('bob')).profile;
+    expect(after).not.toHaveProperty('picture');
+    expect(after).not.toHaveProperty('email');
+    expect(after).not.toHaveProperty('email_verified');
+  });
+
+  it('makes a user an admin and removes it after confirmation; a forged post changes nothing', async () => {
+    const carol = await userOf('carol');
+    const make = `/admin/user/${carol.id}/make-admin`;
+    const confirm = await admin.get(at(make));
+    expect(confirm.text).toContain('Make carol an administrator?');
+    expect((await userOf('carol')).isAdmin === true).toBe(false);
+    expectErrorPage(await admin.post(at(make), {}), 403);
+    expect((await userOf('carol')).isAdmin === true).toBe(false);
+    const done = await postFrom(admin, make, make, {});
+    expect(done.location).toBe(`/admin/user/${carol.id}?done=admin-granted`);
+    expect((await userOf('carol')).isAdmin === true).toBe(true);
+    expect((await admin.get(at(`/admin/user/${carol.id}`))).text).toContain(
+      `href="/admin/user/${carol.id}/remove-admin">Remove admin</a>`,
+    );
+    const carolBrowser = await signedIn('carol');
+    expect((await carolBrowser.get(at('/admin'))).status).toBe(200);
+
+    const remove = `/admin/user/${carol.id}/remove-admin`;
+    expectErrorPage(await admin.post(at(remove), {}), 403);
+    expect((await userOf('carol')).isAdmin === true).toBe(true);
+    const removed = await postFrom(admin, remove, remove, {});
+    expect(removed.location).toBe(`/admin/user/${carol.id}?done=admin-removed`);
+    expect((await userOf('carol')).isAdmin === true).toBe(false);
+    expectErrorPage(await carolBrowser.get(at('/admin')), 403);
+  });
+
+  it("refuses to remove the signed-in admin's own flag, with the service's message", async () => {
+    const root = await userOf('root');
+    const path = `/admin/user/${root.id}/remove-admin`;
+    const page = await postFrom(admin, path, path, {});
+    expectErrorPage(page, 400);
+    expect(page.text).toContain('you cannot remove your own admin access');
+    expect((await userOf('root')).isAdmin === true).toBe(true);
+  });
+
+  it('revokes every grant of a client after confirmation; its tokens stop working', async () => {
+    const { client, clientSecret } = await t.server.registerClient({
+      client_name: 'Revokee',
+      grant_types: ['client_credentials'],
+    });
+    const token = await clientCredentialsToken(t, { clientId: client.clientId, clientSecret: clientSecret! });
+    const detail = `/admin/client/${client.clientId}`;
+    expect((await admin.get(at(detail))).text).toContain(
+      `href="${detail}/revoke-grants">Revoke all grants</a>`,
+    );
+    const path = `${detail}/revoke-grants`;
+    const confirm = await admin.get(at(path));
+    expect(confirm.text).toContain('Revoke every grant of Revokee?');
+    expect((await callApi(t, `Bearer ${token}`)).status).toBe(200);
+    expectErrorPage(await admin.post(at(path), {}), 403);
+    expect((await callApi(t, `Bearer ${token}`)).status).toBe(200);
+    const done = await postFrom(admin, path, path, {});
+    expect(done.location).toBe(`${detail}?done=grants`);
+    expect((await callApi(t, `Bearer ${token}`)).status).toBe(401);
+    expect(await t.server.store.clients.findById(client.clientId)).not.toBeNull();
+    expect((await admin.get(at(`${detail}?done=grants`))).text).toContain(
+      'Every grant of the client has been revoked',
+    );
+  });
+
+  it('shows an error page for revoking the grants of a client that does not exist', async () => {
+    const path = '/admin/client/no-such-client/revoke-grants';
+    expectErrorPage(await admin.get(at(path)), 404);
+    expectErrorPage(await postFrom(admin, '/admin/clients/new', path, {}), 404);
   });
 });
 

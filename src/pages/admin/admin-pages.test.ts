@@ -18,6 +18,7 @@ import {
   renderUserDetailPage,
   renderUserListPage,
   renderUserPasswordPage,
+  type UserDetailView,
 } from '../index.js';
 
 const HOSTILE = `"'><script>alert(1)</script><img src=x onerror=alert(2)>`;
@@ -41,6 +42,46 @@ const values = {
 };
 const links = { prevHref: '/admin/x?cursor=a', nextHref: '/admin/x?cursor=b' };
 
+const userView: UserDetailView = {
+  ...view,
+  id: 'x',
+  username: HOSTILE,
+  isAdmin: false,
+  disabled: false,
+  createdAt: 1_700_000_000,
+  claims: [[HOSTILE, HOSTILE]],
+  grants: [
+    {
+      clientName: HOSTILE,
+      scope: [HOSTILE],
+      createdAt: 1,
+      lastUsedAt: null,
+      active: true,
+      revokeHref: '/admin/user/x/revoke-grant?grant=g',
+    },
+  ],
+  notice: HOSTILE,
+  passwordError: HOSTILE,
+  passwordAction: '/admin/user/x/password',
+  profile: {
+    name: HOSTILE,
+    given_name: HOSTILE,
+    family_name: HOSTILE,
+    email: HOSTILE,
+    email_verified: true,
+    phone_number: HOSTILE,
+    picture: HOSTILE,
+    locale: HOSTILE,
+  },
+  profileError: HOSTILE,
+  profileAction: '/admin/user/x/profile',
+  adminHref: '/admin/user/x/make-admin',
+  disableHref: '/admin/user/x/disable',
+  revokeSessionsHref: '/admin/user/x/revoke-sessions',
+  revokeGrantsHref: '/admin/user/x/revoke-grants',
+  minPassword: 8,
+};
+
 const pages: Record<string, string> = {
   home: renderAdminHome(view),
   clients: renderClientListPage({
@@ -62,6 +103,7 @@ const pages: Record<string, string> = {
     notice: HOSTILE,
     rotateHref: '/admin/client/x/rotate-secret',
     deleteHref: '/admin/client/x/delete',
+    revokeGrantsHref: '/admin/client/x/revoke-grants',
   }),
   clientSecret: renderClientSecretPage({
     ...view,
@@ -101,32 +143,7 @@ const pages: Record<string, string> = {
     scriptHref: '/assets/copy.js',
     detailHref: '/admin/user/x',
   }),
-  user: renderUserDetailPage({
-    ...view,
-    id: 'x',
-    username: HOSTILE,
-    isAdmin: false,
-    disabled: false,
-    createdAt: 1_700_000_000,
-    claims: [[HOSTILE, HOSTILE]],
-    grants: [
-      {
-        clientName: HOSTILE,
-        scope: [HOSTILE],
-        createdAt: 1,
-        lastUsedAt: null,
-        active: true,
-        revokeHref: '/admin/user/x/revoke-grant?grant=g',
-      },
-    ],
-    notice: HOSTILE,
-    passwordError: HOSTILE,
-    passwordAction: '/admin/user/x/password',
-    disableHref: '/admin/user/x/disable',
-    revokeSessionsHref: '/admin/user/x/revoke-sessions',
-    revokeGrantsHref: '/admin/user/x/revoke-grants',
-    minPassword: 8,
-  }),
+  user: renderUserDetailPage(userView),
   keys: renderKeyListPage({
     ...view,
     keys: [{ kid: HOSTILE, alg: HOSTILE, status: HOSTILE, createdAt: 1, retireAt: null }],
@@ -168,6 +185,36 @@ describe.each(Object.entries(pages))('%s page', (name, page) => {
   it('shows the nav, marking the current section', () => {
     expect(page).toContain('aria-label="Admin"');
     expect(page).toContain('<a href="/admin/clients" aria-current="page">Clients</a>');
+  });
+});
+
+describe('the added user and client actions', () => {
+  it('shows the profile form with every claim kept, the error beside it, and the admin link', () => {
+    const page = pages.user!;
+    const form = /<form method="post" action="\/admin\/user\/x\/profile"[^>]*>[\s\S]*?<\/form>/.exec(
+      page,
+    )?.[0];
+    expect(form).toBeTruthy();
+    for (const name of ['name', 'given_name', 'family_name', 'email', 'phone_number', 'picture', 'locale'])
+      expect(form).toMatch(new RegExp(`name="${name}"[^>]*value="&quot;&#39;&gt;`));
+    expect(form).toContain('name="email_verified" value="on" checked');
+    expect(page).toContain('id="profile-error" role="alert">&quot;');
+    expect(page).toContain(
+      '<a class="button button-secondary" href="/admin/user/x/make-admin">Make admin</a>',
+    );
+  });
+
+  it('links an admin to removing the flag', () => {
+    const page = renderUserDetailPage({
+      ...userView,
+      isAdmin: true,
+      adminHref: '/admin/user/x/remove-admin',
+    });
+    expect(page).toContain('href="/admin/user/x/remove-admin">Remove admin</a>');
+  });
+
+  it("links a client's page to revoking all its grants", () => {
+    expect(pages.clientForm).toContain('href="/admin/client/x/revoke-grants">Revoke all grants</a>');
   });
 });
 

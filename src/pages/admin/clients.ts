@@ -46,6 +46,8 @@ export interface ClientFormView extends AdminChrome {
   /** Links for the edit page's other actions. */
   rotateHref: string | null;
   deleteHref: string | null;
+  /** The confirmation page that revokes every grant of the client. */
+  revokeGrantsHref: string | null;
 }
 
 export interface ClientSecretView extends AdminChrome {
@@ -139,9 +141,10 @@ ${postForm(view.action, view.csrfToken, html`${clientFields(view)}<div class="ac
 ${
   view.clientId
     ? html`<section class="account-section" aria-labelledby="danger-heading">
-<h2 id="danger-heading">Secret and deletion</h2>
+<h2 id="danger-heading">Secret, grants and deletion</h2>
 <div class="actions">
 ${view.rotateHref ? html`<a class="button button-secondary" href="${view.rotateHref}">Rotate secret</a>` : null}
+${view.revokeGrantsHref ? html`<a class="button button-secondary" href="${view.revokeGrantsHref}">Revoke all grants</a>` : null}
 ${view.deleteHref ? html`<a class="button button-secondary" href="${view.deleteHref}">Delete client</a>` : null}
 </div>
 </section>`

@@ -92,8 +92,8 @@ export function secretField(id: string, label: string, value: string): SafeHtml 
 export function renderAdminHome(view: AdminChrome): string {
   const body = html`<h1>Administration</h1>
 <ul class="admin-links">
-<li><a href="/admin/clients">Clients</a>: register apps, edit them, rotate secrets, delete them.</li>
-<li><a href="/admin/users">Users</a>: create accounts, disable them, set passwords, revoke access.</li>
+<li><a href="/admin/clients">Clients</a>: register apps, edit them, rotate secrets, revoke grants, delete them.</li>
+<li><a href="/admin/users">Users</a>: create accounts, edit profiles, grant admin, disable them, set passwords, revoke access.</li>
 <li><a href="/admin/keys">Keys</a>: the token signing keys, and their rotation.</li>
 <li><a href="/admin/audit">Audit</a>: who did what, and when.</li>
 </ul>`;

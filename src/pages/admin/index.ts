@@ -27,6 +27,8 @@ export {
   renderKeyListPage,
 } from './keys-audit.js';
 export {
+  PROFILE_FORM_CLAIMS,
+  type ProfileFormValues,
   renderUserCreatePage,
   renderUserDetailPage,
   renderUserListPage,

@@ -39,6 +39,21 @@ export interface UserGrantView {
   revokeHref: string | null;
 }
 
+/** The claims the console's profile form edits; "" means not set. */
+export const PROFILE_FORM_CLAIMS = [
+  ['name', 'Full name', 'text'],
+  ['given_name', 'Given name', 'text'],
+  ['family_name', 'Family name', 'text'],
+  ['email', 'Email', 'email'],
+  ['phone_number', 'Phone number', 'tel'],
+  ['picture', 'Picture URL', 'url'],
+  ['locale', 'Locale', 'text'],
+] as const;
+
+export type ProfileFormClaim = (typeof PROFILE_FORM_CLAIMS)[number][0];
+
+export type ProfileFormValues = Record<ProfileFormClaim, string> & { email_verified: boolean };
+
 export interface UserDetailView extends AdminChrome {
   id: string;
   username: string;
@@ -51,6 +66,11 @@ export interface UserDetailView extends AdminChrome {
   notice: string | null;
   passwordError: string | null;
   passwordAction: string;
+  profile: ProfileFormValues;
+  profileError: string | null;
+  profileAction: string;
+  /** The confirmation page that makes the user an administrator, or removes the flag. */
+  adminHref: string;
   disableHref: string;
   revokeSessionsHref: string;
   revokeGrantsHref: string;
@@ -141,6 +161,26 @@ ${grants.map(
 </table>`;
 }
 
+function profileForm(view: UserDetailView): SafeHtml {
+  const described = view.profileError ? html` aria-describedby="profile-error"` : null;
+  const fields = html`${PROFILE_FORM_CLAIMS.map(
+    ([name, label, type]) => html`<div class="field">
+<label for="profile-${name}">${label} <code>${name}</code></label>
+<input id="profile-${name}" name="${name}" type="${type}" class="input-text" value="${view.profile[name]}" autocomplete="off"${described}>
+</div>
+`,
+  )}<label class="check"><input type="checkbox" name="email_verified" value="on"${
+    view.profile.email_verified ? html` checked` : null
+  }> Email verified <code>email_verified</code></label>
+<p class="field-hint">An empty field removes the claim.</p>
+<button type="submit" class="button button-primary">Save profile</button>`;
+  return html`<section class="account-section" aria-labelledby="profile-heading">
+<h2 id="profile-heading">Edit profile</h2>
+${alert(view.profileError, 'profile-error')}
+${postForm(view.profileAction, view.csrfToken, fields)}
+</section>`;
+}
+
 export function renderUserDetailPage(view: UserDetailView): string {
   const claims =
     view.claims.length === 0
@@ -158,9 +198,11 @@ export function renderUserDetailPage(view: UserDetailView): string {
 <p class="muted">${view.isAdmin ? 'Administrator' : 'User'} · ${view.disabled ? 'disabled' : 'active'} · created ${formatDate(view.createdAt)}</p>
 ${notice(view.notice)}
 <section aria-labelledby="claims-heading"><h2 id="claims-heading">Profile claims</h2>${claims}</section>
+${profileForm(view)}
 <section class="account-section" aria-labelledby="status-heading">
 <h2 id="status-heading">Access</h2>
 <div class="actions">
+<a class="button button-secondary" href="${view.adminHref}">${view.isAdmin ? 'Remove admin' : 'Make admin'}</a>
 <a class="button button-secondary" href="${view.disableHref}">${view.disabled ? 'Enable user' : 'Disable user'}</a>
 <a class="button button-secondary" href="${view.revokeSessionsHref}">Sign out everywhere</a>
 <a class="button button-secondary" href="${view.revokeGrantsHref}">Revoke all grants</a>

@@ -1,6 +1,6 @@
 /**
  * Console pages for clients: list and search, create (the secret shown once), edit, rotate the
- * secret and delete (each behind a confirmation page). Every rule is the services' (clients.ts,
+ * secret, revoke every grant and delete (each behind a confirmation page). Every rule is the services' (clients.ts,
  * admin-clients.ts); a refused form comes back with the service's message and status.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -21,6 +21,7 @@ import {
   rotateClientSecret,
   updateClient,
 } from '../../../services/admin-clients.js';
+import { revokeClientGrants } from '../../../services/admin-grants.js';
 import { type ClientRegistration, GRANT_TYPES, registerClient } from '../../../services/clients.js';
 import { field, type HttpContext } from '../../context.js';
 import { sendPage } from '../../respond.js';
@@ -45,6 +46,7 @@ const FORM_ERRORS = ['invalid_client_metadata', 'invalid_redirect_uri', 'invalid
 const NOTICES: Record<string, string> = {
   deleted: 'The client was deleted, with every grant and token it had.',
   saved: 'Changes saved.',
+  grants: 'Every grant of the client has been revoked, with its tokens.',
 };
 
 const EMPTY_FORM: ClientFormValues = {
@@ -117,6 +119,7 @@ export function clientConsoleRoutes(app: FastifyInstance, ctx: HttpContext): voi
       notice,
       rotateHref: clientId && !values.isPublic ? clientHref(clientId, 'rotate-secret') : null,
       deleteHref: clientId ? clientHref(clientId, 'delete') : null,
+      revokeGrantsHref: clientId ? clientHref(clientId, 'revoke-grants') : null,
     });
     return sendPage(reply, html, error?.status ?? 200);
   }
@@ -230,6 +233,14 @@ export function clientConsoleRoutes(app: FastifyInstance, ctx: HttpContext): voi
     return showSecret(reply, posted.admin, 'New client secret', clientId, secret);
   });
 
+  app.post('/admin/client/:clientId/revoke-grants', PAGE, async (request, reply) => {
+    const posted = await adminPost(ctx, request, reply);
+    if (!posted) return reply;
+    const clientId = clientIdOf(request);
+    await revokeClientGrants(ctx.deps, clientId, posted.admin.actor);
+    return reply.redirect(`${clientHref(clientId)}?done=grants`, 303);
+  });
+
   app.post('/admin/client/:clientId/delete', PAGE, async (request, reply) => {
     const posted = await adminPost(ctx, request, reply);
     if (!posted) return reply;
@@ -253,6 +264,22 @@ function confirmRoutes(app: FastifyInstance, ctx: HttpContext): void {
         'A new secret is issued and shown once. The current secret stops working at once: the app fails to get tokens until it is given the new one.',
       action: clientHref(client.clientId, 'rotate-secret'),
       confirmLabel: 'Rotate secret',
+      cancelHref: clientHref(client.clientId),
+    });
+    return sendPage(reply, html);
+  });
+
+  app.get('/admin/client/:clientId/revoke-grants', PAGE, async (request, reply) => {
+    const admin = await requireAdmin(ctx, request, reply);
+    if (!admin) return reply;
+    const client = await getClient(ctx.deps, clientIdOf(request));
+    const html = renderConfirmPage({
+      ...admin.view('clients'),
+      title: `Revoke every grant of ${client.clientName}?`,
+      message:
+        'Every user loses the access they gave this app: its access and refresh tokens stop working now. The client stays registered; users can consent again.',
+      action: clientHref(client.clientId, 'revoke-grants'),
+      confirmLabel: 'Revoke all grants',
       cancelHref: clientHref(client.clientId),
     });
     return sendPage(reply, html);

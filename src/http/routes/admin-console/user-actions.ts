@@ -1,6 +1,6 @@
 /**
  * The user actions that change access, each a GET confirmation page whose form posts: disable,
- * enable, sign out everywhere, revoke all grants, revoke one grant.
+ * enable, make or remove admin, sign out everywhere, revoke all grants, revoke one grant.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { renderConfirmPage } from '../../../pages/index.js';
@@ -43,6 +43,23 @@ const ACTIONS: UserAction[] = [
     confirmLabel: 'Enable user',
     run: (ctx, user, actor) => updateUser(ctx.deps, { id: user.id }, { disabled: false }, actor),
     done: 'enabled',
+  },
+  {
+    path: 'make-admin',
+    title: (u) => `Make ${u.username} an administrator?`,
+    message: 'They can use this console and the admin API: manage every client, user, key and grant.',
+    confirmLabel: 'Make admin',
+    run: (ctx, user, actor) => updateUser(ctx.deps, { id: user.id }, { isAdmin: true }, actor),
+    done: 'admin-granted',
+  },
+  {
+    // The service refuses an administrator removing their own flag, with the message shown.
+    path: 'remove-admin',
+    title: (u) => `Remove ${u.username}'s admin access?`,
+    message: 'They can no longer use this console or the admin API. Their account stays as it is.',
+    confirmLabel: 'Remove admin',
+    run: (ctx, user, actor) => updateUser(ctx.deps, { id: user.id }, { isAdmin: false }, actor),
+    done: 'admin-removed',
   },
   {
     path: 'revoke-sessions',

@@ -1,6 +1,7 @@
 /**
  * Console pages for users: list and search, create (a generated password shown once), the user's
- * page with claims and grants, set the password, and behind confirmation pages: disable or enable,
+ * page with claims and grants, edit the profile, set the password, and behind confirmation pages
+ * (user-actions.ts): disable or enable, make or remove admin,
  * sign out everywhere, revoke all grants, revoke one grant. Rules are the services' (users.ts,
  * grants.ts, admin-grants.ts).
  */
@@ -8,14 +9,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken } from '../../../crypto/random.js';
 import {
   COPY_SCRIPT_PATH,
+  PROFILE_FORM_CLAIMS,
+  type ProfileFormValues,
   renderUserCreatePage,
   renderUserDetailPage,
   renderUserListPage,
   renderUserPasswordPage,
 } from '../../../pages/index.js';
+import type { StandardClaimsUpdate } from '../../../protocol/oidc-core/standard-claims.js';
+import type { StandardClaims } from '../../../protocol/types.js';
 import { PASSWORD_LIMITS } from '../../../services/account.js';
 import { GRANT_LIMIT_MAX, listGrants } from '../../../services/grants.js';
-import { createUser, getUser, listUsers, setUserPassword } from '../../../services/users.js';
+import { createUser, getUser, listUsers, setUserPassword, updateUser } from '../../../services/users.js';
 import { field, type HttpContext } from '../../context.js';
 import { sendPage } from '../../respond.js';
 import { type Admin, adminPost, formError, PAGE, pagingLinks, queryValue, requireAdmin } from './common.js';
@@ -33,7 +38,34 @@ export const USER_NOTICES: Record<string, string> = {
   sessions: 'The user has been signed out everywhere.',
   grants: 'Every grant of the user has been revoked.',
   grant: 'The grant has been revoked.',
+  profile: 'Profile saved.',
+  'admin-granted': 'The user is now an administrator.',
+  'admin-removed': 'The user is no longer an administrator.',
 };
+
+type FormProblem = { message: string; status: number };
+
+const profileValuesOf = (profile: StandardClaims): ProfileFormValues => {
+  const claims = profile as Record<string, unknown>;
+  const values = Object.fromEntries(
+    PROFILE_FORM_CLAIMS.map(([name]) => [name, typeof claims[name] === 'string' ? claims[name] : '']),
+  ) as Record<(typeof PROFILE_FORM_CLAIMS)[number][0], string>;
+  return { ...values, email_verified: profile.email_verified === true };
+};
+
+function profileValuesFromForm(body: Record<string, unknown>): ProfileFormValues {
+  const values = Object.fromEntries(PROFILE_FORM_CLAIMS.map(([name]) => [name, field(body, name).trim()]));
+  return {
+    ...(values as Omit<ProfileFormValues, 'email_verified'>),
+    email_verified: field(body, 'email_verified') === 'on',
+  };
+}
+
+/** The form as a profile change: "" removes a claim (the service's rule); an unticked box with no email removes email_verified. */
+function profileUpdateOf(values: ProfileFormValues): StandardClaimsUpdate {
+  const { email_verified: verified, ...claims } = values;
+  return { ...claims, email_verified: verified ? true : values.email ? false : null };
+}
 
 const claimText = (value: unknown): string =>
   typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
@@ -44,7 +76,7 @@ export function userConsoleRoutes(app: FastifyInstance, ctx: HttpContext): void 
     admin: Admin,
     id: string,
     notice: string | null,
-    passwordError: { message: string; status: number } | null = null,
+    problems: { password?: FormProblem; profile?: FormProblem & { values: ProfileFormValues } } = {},
   ) {
     const user = await getUser(ctx.deps, { id });
     const { grants } = await listGrants(ctx.deps, { userId: user.id }, { limit: GRANT_LIMIT_MAX });
@@ -68,14 +100,18 @@ export function userConsoleRoutes(app: FastifyInstance, ctx: HttpContext): void 
             : null,
       })),
       notice,
-      passwordError: passwordError?.message ?? null,
+      passwordError: problems.password?.message ?? null,
       passwordAction: userHref(user.id, 'password'),
+      profile: problems.profile?.values ?? profileValuesOf(user.profile),
+      profileError: problems.profile?.message ?? null,
+      profileAction: userHref(user.id, 'profile'),
+      adminHref: userHref(user.id, user.isAdmin ? 'remove-admin' : 'make-admin'),
       disableHref: userHref(user.id, user.disabled ? 'enable' : 'disable'),
       revokeSessionsHref: userHref(user.id, 'revoke-sessions'),
       revokeGrantsHref: userHref(user.id, 'revoke-grants'),
       minPassword: PASSWORD_LIMITS.minLength,
     });
-    return sendPage(reply, html, passwordError?.status ?? 200);
+    return sendPage(reply, html, problems.password?.status ?? problems.profile?.status ?? 200);
   }
 
   function showCreate(
@@ -165,11 +201,27 @@ export function userConsoleRoutes(app: FastifyInstance, ctx: HttpContext): void 
       const known = formError(error, ['invalid_request']);
       if (!known) throw error;
       return showUser(reply, posted.admin, id, null, {
-        message: known.description ?? '',
-        status: known.status,
+        password: { message: known.description ?? '', status: known.status },
       });
     }
     return reply.redirect(`${userHref(id)}?done=password`, 303);
+  });
+
+  app.post('/admin/user/:id/profile', PAGE, async (request, reply) => {
+    const posted = await adminPost(ctx, request, reply);
+    if (!posted) return reply;
+    const id = userIdOf(request);
+    const values = profileValuesFromForm(posted.body);
+    try {
+      await updateUser(ctx.deps, { id }, { profile: profileUpdateOf(values) }, posted.admin.actor);
+    } catch (error) {
+      const known = formError(error, ['invalid_request']);
+      if (!known) throw error;
+      return showUser(reply, posted.admin, id, null, {
+        profile: { message: known.description ?? '', status: known.status, values },
+      });
+    }
+    return reply.redirect(`${userHref(id)}?done=profile`, 303);
   });
 
   userActionRoutes(app, ctx);
