@@ -41,6 +41,12 @@ export async function adminFromToken(deps: ServiceDeps, token: string): Promise<
   const info = await lookupAccessToken(deps, token);
   if (!info) throw invalidTokenError(ADMIN_REALM);
   checkScope(info.scope, [ADMIN_SCOPE], { realm: ADMIN_REALM });
+  // Judged live, like a user's admin flag: a client whose registration no longer allows the admin
+  // scope loses the access its earlier tokens carry at once, not when they expire.
+  const client = await deps.store.clients.findById(info.clientId);
+  if (!client?.scope.includes(ADMIN_SCOPE)) {
+    throw notAdmin('The client this token was issued to may no longer use the admin scope');
+  }
   if (info.userId === null) {
     return {
       via: 'bearer',

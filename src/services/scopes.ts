@@ -6,6 +6,7 @@ const DESCRIPTIONS: Record<string, string> = {
   address: 'See your postal address',
   phone: 'See your phone number',
   offline_access: 'Keep access while you are away',
+  'latchkey:admin': 'Administer this sign-in service: apps, users, keys and the audit log',
 };
 
 export function describeScope(name: string): { name: string; description: string } {

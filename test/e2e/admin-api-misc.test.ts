@@ -133,6 +133,53 @@ describe('who may call', () => {
     expect(me).toMatchObject({ via: 'bearer', username: 'root', client_id: consoleApp.clientId });
   });
 
+  it('takes admin access away at once when a client may no longer use latchkey:admin', async () => {
+    const app = asTestClient(
+      await createClient(f.t, { client_name: 'Demoted app', scope: `profile ${ADMIN_SCOPE}` }),
+    );
+    const service = await f.t.server.registerClient({
+      client_name: 'Demoted service',
+      grant_types: ['client_credentials'],
+      scope: ADMIN_SCOPE,
+    });
+    const serviceCreds = { clientId: service.client.clientId, clientSecret: service.clientSecret! };
+    const serviceToken = await clientCredentialsToken(f.t, serviceCreds);
+    const tokens = await obtainTokens(f.t, app, { username: 'root', scope: `profile ${ADMIN_SCOPE}` });
+    secrets.push(
+      serviceToken,
+      serviceCreds.clientSecret,
+      app.clientSecret!,
+      tokens.accessToken,
+      tokens.refreshToken,
+    );
+    for (const [clientId, scope] of [
+      [app.clientId, 'profile'],
+      [serviceCreds.clientId, 'api:read'],
+    ]) {
+      expect(
+        (await api(f.t, 'PATCH', `/clients/${clientId}`, { token: f.token, body: { scope } })).status,
+      ).toBe(200);
+    }
+    expectApiError(await api(f.t, 'GET', '/me', { token: serviceToken }), 403, 'access_denied');
+    expectApiError(await api(f.t, 'GET', '/me', { token: tokens.accessToken }), 403, 'access_denied');
+    // A refresh no longer hands out the scope the registration dropped.
+    const refreshed = await fetch(`${f.t.url}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: basic(app.clientId, app.clientSecret!),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refreshToken,
+      }).toString(),
+    });
+    const body = (await refreshed.json()) as { access_token: string; scope: string };
+    secrets.push(body.access_token);
+    expect(body.scope).toBe('profile');
+    expectApiError(await api(f.t, 'GET', '/me', { token: body.access_token }), 403, 'insufficient_scope');
+  });
+
   const refusals: Array<[string, () => Promise<Record<string, string>>, number, string]> = [
     ['no credentials', async () => ({}), 401, 'invalid_token'],
     ['a garbage token', async () => ({ authorization: 'Bearer not-a-token' }), 401, 'invalid_token'],

@@ -40,5 +40,7 @@ export function checkRefreshToken(
   if (token.clientId !== client.clientId)
     throw new OAuthError('invalid_grant', 'The refresh token was issued to another client');
   if (now >= token.expiresAt) throw new OAuthError('invalid_grant', 'The refresh token has expired');
-  return narrowScope(params.scope, token.scope);
+  // Scopes the client's registration has dropped since are not issued again (the grant keeps them
+  // on record, but a client may never hold more than it is registered for).
+  return narrowScope(params.scope, token.scope).filter((scope) => client.scope.includes(scope));
 }
