@@ -13,11 +13,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   browserAvailability,
+  expectClean,
   launchChromium,
   MOBILE,
   type MonitoredPage,
   openPage,
-  type PageMonitor,
   type Stack,
   screenshot,
   startStack,
@@ -27,19 +27,6 @@ import {
 const TIMEOUT = 60_000;
 const PASSWORD = 'frank-test-password-789';
 const availability = browserAvailability();
-
-function expectClean(seen: PageMonitor): void {
-  const problems = {
-    cspViolations: seen.cspViolations,
-    failedRequests: seen.failedRequests,
-    serverErrors: seen.serverErrors,
-  };
-  expect(problems, `console:\n${seen.console.join('\n')}`).toEqual({
-    cspViolations: [],
-    failedRequests: [],
-    serverErrors: [],
-  });
-}
 
 describe.skipIf(!availability.run)('account page (Chromium)', () => {
   let stack: Stack;

@@ -17,11 +17,11 @@ import { createExampleClient } from '../../examples/client/app.js';
 import {
   ADMIN_PASSWORD,
   browserAvailability,
+  expectClean,
   freePort,
   launchChromium,
   type MonitoredPage,
   openPage,
-  type PageMonitor,
   type Stack,
   screenshot,
   startStack,
@@ -31,19 +31,6 @@ import {
 const TIMEOUT = 90_000;
 const PASSWORD = 'henry-test-password-321';
 const availability = browserAvailability();
-
-function expectClean(seen: PageMonitor): void {
-  const problems = {
-    cspViolations: seen.cspViolations,
-    failedRequests: seen.failedRequests,
-    serverErrors: seen.serverErrors,
-  };
-  expect(problems, `console:\n${seen.console.join('\n')}`).toEqual({
-    cspViolations: [],
-    failedRequests: [],
-    serverErrors: [],
-  });
-}
 
 describe.skipIf(!availability.run)('admin console (Chromium)', () => {
   let stack: Stack;

@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_PASSWORD,
   browserAvailability,
+  expectClean,
   launchChromium,
   MOBILE,
   type MonitoredPage,
   openPage,
-  type PageMonitor,
   type Stack,
   screenshot,
   startStack,
@@ -42,20 +42,6 @@ const FOCUSED_ID = `(() => {
   return active.id || active.tagName.toLowerCase() + ':' + (active.textContent || '').trim();
 })()`;
 const STYLE_RULES = '[...document.styleSheets].reduce((n, sheet) => n + sheet.cssRules.length, 0)';
-
-/** No CSP violation, no request failed at the network level, no 5xx. */
-function expectClean(seen: PageMonitor): void {
-  const problems = {
-    cspViolations: seen.cspViolations,
-    failedRequests: seen.failedRequests,
-    serverErrors: seen.serverErrors,
-  };
-  expect(problems, `console:\n${seen.console.join('\n')}`).toEqual({
-    cspViolations: [],
-    failedRequests: [],
-    serverErrors: [],
-  });
-}
 
 describe.skipIf(!availability.run)('browser click path (Chromium)', () => {
   let stack: Stack;

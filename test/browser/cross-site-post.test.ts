@@ -13,11 +13,11 @@ import { exchangeCode, pkcePair } from '../helpers/flow.js';
 import { createClient, createUser, PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 import {
   browserAvailability,
+  expectClean,
   freePort,
   launchChromium,
   type MonitoredPage,
   openPage,
-  type PageMonitor,
   waitForPage,
 } from './helpers.js';
 
@@ -67,19 +67,6 @@ class RelyingParty {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
-}
-
-function expectClean(seen: PageMonitor): void {
-  const problems = {
-    cspViolations: seen.cspViolations,
-    failedRequests: seen.failedRequests,
-    serverErrors: seen.serverErrors,
-  };
-  expect(problems, `console:\n${seen.console.join('\n')}`).toEqual({
-    cspViolations: [],
-    failedRequests: [],
-    serverErrors: [],
-  });
 }
 
 describe.skipIf(!availability.run)('cross-site form posts (Chromium)', () => {

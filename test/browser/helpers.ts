@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { type DevStack, startDevStack } from '../../examples/start.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -169,4 +170,18 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** Waits until the page is at `origin` + `pathname` (a prefix match on the path). */
 export async function waitForPage(page: Page, origin: string, pathname: string): Promise<void> {
   await page.waitForURL((url) => url.origin === origin && url.pathname.startsWith(pathname));
+}
+
+/** No CSP violation, no request failed at the network level, no 5xx. */
+export function expectClean(seen: PageMonitor): void {
+  const problems = {
+    cspViolations: seen.cspViolations,
+    failedRequests: seen.failedRequests,
+    serverErrors: seen.serverErrors,
+  };
+  expect(problems, `console:\n${seen.console.join('\n')}`).toEqual({
+    cspViolations: [],
+    failedRequests: [],
+    serverErrors: [],
+  });
 }
