@@ -249,6 +249,11 @@ describe('validation', () => {
     ['accessTokenTtl', 86_401],
     ['refreshTokenTtl', 299],
     ['accessTokenTtl', 60.5],
+    ['idTokenTtl', 59],
+    ['accessTokenFormat', 'macaroon'],
+    ['accessTokenSigningAlg', 'HS256'],
+    ['accessTokenSigningAlg', 'none'],
+    ['accessTokenAudience', ''],
   ])('rejects tokens.%s = %s', (key, value) => {
     const problems = problemsOf(() => parseConfig({ tokens: { [key]: value } }));
     expect(problems).toHaveLength(1);
@@ -264,6 +269,15 @@ describe('validation', () => {
   it('rejects out-of-range TTLs from the environment', () => {
     const problems = problemsOf(() => loadConfig({ env: { LATCHKEY_AUTHORIZATION_CODE_TTL: '601' } }));
     expect(problems[0]).toMatch(/^tokens\.authorizationCodeTtl: /);
+  });
+
+  it.each([
+    ['LATCHKEY_ACCESS_TOKEN_FORMAT', 'JWT', 'accessTokenFormat'],
+    ['LATCHKEY_ACCESS_TOKEN_TTL_PASSWORD', '30', 'accessTokenTtlByGrant.password'],
+    ['LATCHKEY_ACCESS_TOKEN_TTL_IMPLICIT', 'soon', 'accessTokenTtlByGrant.implicit'],
+  ])('rejects %s=%s from the environment', (name, value, path) => {
+    const problems = problemsOf(() => loadConfig({ env: { [name]: value } }));
+    expect(problems[0]).toMatch(new RegExp(`^tokens\\.${path.replace('.', '\\.')}: `));
   });
 
   it.each(['0', '3651', 'ninety'])('rejects the audit retention %s', (days) => {
