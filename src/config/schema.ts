@@ -2,7 +2,9 @@
  * The one typed, validated Config. Every option is documented here and in the README's
  * configuration table; `load.ts` maps files and LATCHKEY_* variables onto this schema.
  */
+
 import { z } from 'zod';
+import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js';
 
 const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -39,8 +41,7 @@ export const configSchema = z
           /^\/[^/\\]/.test(v) ||
           (URL.canParse(v) &&
             (new URL(v).protocol === 'https:' ||
-              (new URL(v).protocol === 'http:' &&
-                ['localhost', '127.0.0.1', '[::1]'].includes(new URL(v).hostname)))),
+              (new URL(v).protocol === 'http:' && isLoopbackHost(new URL(v).hostname)))),
         'must be an https URL (http only on localhost) or a path starting with /',
       )
       .optional(),

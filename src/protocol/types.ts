@@ -17,6 +17,16 @@ export type GrantType =
 /** Grants redeemed at the token endpoint. */
 export type TokenGrantType = Exclude<GrantType, 'implicit'>;
 export type ResponseType = 'code' | 'token';
+
+/**
+ * RFC 7591 §2.1: each response type goes with one grant type, named as in a client's grant_types.
+ * Registration checks that a client's two lists agree; the authorization endpoint, that a client
+ * asking for a response type has its grant.
+ */
+export const RESPONSE_TYPE_GRANTS: Readonly<Record<ResponseType, GrantType>> = {
+  code: 'authorization_code',
+  token: 'implicit',
+};
 /** The asymmetric algorithms Latchkey signs JWTs with. */
 export type JwsAlgorithm = 'ES256' | 'RS256' | 'EdDSA';
 export type SubjectType = 'public' | 'pairwise';

@@ -3,7 +3,7 @@
  * `id_token_signed_response_alg`) and RP-Initiated Logout §3.1 (`post_logout_redirect_uris`).
  */
 import { OAuthError } from '../protocol/errors.js';
-import { redirectUriProblem } from '../protocol/rfc6749/redirect-uri.js';
+import { isLoopbackHost, redirectUriProblem } from '../protocol/rfc6749/redirect-uri.js';
 import type { JwsAlgorithm, SubjectType } from '../protocol/types.js';
 
 export interface OidcClientRegistration {
@@ -14,7 +14,6 @@ export interface OidcClientRegistration {
 
 const metadataError = (description: string) => new OAuthError('invalid_client_metadata', description);
 const ID_TOKEN_ALGS: JwsAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export function checkOidcMetadata(
   input: OidcClientRegistration,
@@ -68,7 +67,7 @@ function checkSubjectType(value: unknown, redirectUris: string[]): SubjectType {
   const urls = redirectUris.map((uri) => new URL(uri));
   // A private-use scheme has no host and loopback hosts are everyone's: such a "sector" would give
   // unrelated clients the same subjects. Without sector_identifier_uri support, they are refused.
-  if (urls.some((url) => !/^https?:$/.test(url.protocol) || LOOPBACK.has(url.hostname))) {
+  if (urls.some((url) => !/^https?:$/.test(url.protocol) || isLoopbackHost(url.hostname))) {
     throw metadataError(
       'subject_type pairwise needs https redirect_uris on a real host (not loopback or a private-use scheme)',
     );

@@ -8,12 +8,13 @@ import { randomId, randomToken } from '../crypto/random.js';
 import { OAuthError } from '../protocol/errors.js';
 import { redirectUriProblem } from '../protocol/rfc6749/redirect-uri.js';
 import { isScopeToken } from '../protocol/rfc6749/scope.js';
-import type {
-  AccessTokenFormat,
-  Client,
-  GrantType,
-  ResponseType,
-  TokenEndpointAuthMethod,
+import {
+  type AccessTokenFormat,
+  type Client,
+  type GrantType,
+  RESPONSE_TYPE_GRANTS,
+  type ResponseType,
+  type TokenEndpointAuthMethod,
 } from '../protocol/types.js';
 import { DuplicateKeyError } from '../store/ports.js';
 import { type AuditActor, auditEvent, SYSTEM_ACTOR } from './audit.js';
@@ -60,11 +61,6 @@ export const GRANT_TYPES: readonly GrantType[] = [
   'password',
   'implicit',
 ];
-/** RFC 7591 §2.1: each response type goes with one grant type. */
-const RESPONSE_TYPE_GRANTS: Record<ResponseType, GrantType> = {
-  code: 'authorization_code',
-  token: 'implicit',
-};
 const CLIENT_ID = /^[A-Za-z0-9._~-]{1,100}$/;
 export const DEFAULT_CLIENT_SCOPE = ['profile'];
 

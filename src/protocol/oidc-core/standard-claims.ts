@@ -7,7 +7,9 @@
  * reject anything doubtful with a message naming the field; `sanitizeClaims` reads what the store
  * holds and never throws, keeping whatever is well-typed, so one damaged row cannot break sign-in.
  */
+
 import { OAuthError } from '../errors.js';
+import { isLoopbackHost } from '../rfc6749/redirect-uri.js';
 import type { AddressClaim, StandardClaims } from '../types.js';
 
 type StringClaim = {
@@ -191,8 +193,6 @@ const FORMATS: Record<string, (value: string) => string | null> = {
   zoneinfo: (v) => (isTimeZone(v) ? null : 'must be a time zone such as Europe/Paris'),
 };
 
-const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
-
 // Pages and client apps show these URLs: https only, so none can be script or a plain-text leak.
 function webUrl(value: string): string | null {
   let url: URL;
@@ -202,7 +202,7 @@ function webUrl(value: string): string | null {
     return 'must be an absolute https URL';
   }
   if (url.protocol === 'https:') return null;
-  if (url.protocol === 'http:' && LOOPBACK.includes(url.hostname)) return null;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null;
   return 'must be an https URL (http only on localhost)';
 }
 

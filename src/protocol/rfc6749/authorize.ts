@@ -15,7 +15,7 @@ import {
 } from '../oidc-core/authorization-request.js';
 import { type RawParams, singleParams } from '../params.js';
 import { type CodeChallengeMethod, checkCodeChallenge } from '../rfc7636-pkce.js';
-import { type Client, isPublicClient, type ResponseType } from '../types.js';
+import { type Client, isPublicClient, RESPONSE_TYPE_GRANTS, type ResponseType } from '../types.js';
 import { resolveRedirectUri } from './redirect-uri.js';
 import { resolveRequestedScope } from './scope.js';
 
@@ -126,9 +126,6 @@ function checkState(raw: RawParams): string | null {
   }
   return state ?? null;
 }
-
-/** The grant each response type belongs to, named as in the client's grant_types. */
-const RESPONSE_TYPE_GRANTS = { code: 'authorization_code', token: 'implicit' } as const;
 
 /**
  * §3.1.1 / §4.2.1. The implicit grant is off unless the client registered both response type

@@ -6,7 +6,8 @@ import { OAuthError } from '../errors.js';
 
 const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
 
-function isLoopbackHost(hostname: string): boolean {
+/** localhost and the loopback addresses, as URL.hostname writes them (RFC 8252 §7.3, §8.3). */
+export function isLoopbackHost(hostname: string): boolean {
   return hostname === '127.0.0.1' || hostname === '[::1]' || hostname === 'localhost';
 }
 
