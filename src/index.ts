@@ -61,7 +61,7 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
   const config = Object.isFrozen(options.config)
     ? (options.config as Config)
     : parseConfig(options.config ?? {});
-  const { store } = await openStore(config.databaseUrl);
+  const { store } = await openStore(config.databaseUrl, config.database);
   const deps: ServiceDeps = { store, clock: options.clock ?? systemClock, config };
   let app: FastifyInstance;
   try {

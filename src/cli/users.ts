@@ -25,7 +25,7 @@ import {
   type UserUpdate,
   updateUser,
 } from '../services/users.js';
-import { migrateToLatest, openDatabase, storeOn } from '../store/kysely/index.js';
+import { migrateToLatest, openDatabase, openStore } from '../store/kysely/index.js';
 import type { Store } from '../store/ports.js';
 import { type CliIo, configFrom } from './main.js';
 
@@ -33,7 +33,7 @@ import { type CliIo, configFrom } from './main.js';
 export const CLI_ACTOR: AuditActor = { type: 'system', id: 'cli' };
 
 export async function migrate(io: CliIo, config: Config): Promise<void> {
-  const db = openDatabase(config.databaseUrl);
+  const db = openDatabase(config.databaseUrl, config.database);
   try {
     const results = await migrateToLatest(db);
     io.out(
@@ -46,12 +46,10 @@ export async function migrate(io: CliIo, config: Config): Promise<void> {
   }
 }
 
-/** Opens the store with migrations applied, runs `fn`, and closes it. */
+/** Opens the store (schema prepared as `serve` would), runs `fn`, and closes it. */
 export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
-  const db = openDatabase(config.databaseUrl);
-  const store = storeOn(db);
+  const { store } = await openStore(config.databaseUrl, config.database);
   try {
-    await migrateToLatest(db);
     return await fn(store);
   } finally {
     await store.close();

@@ -83,6 +83,10 @@ describe('environment variables', () => {
     LATCHKEY_HOST: ['0.0.0.0', '0.0.0.0'],
     LATCHKEY_PORT: ['8080', 8080],
     LATCHKEY_DATABASE_URL: ['sqlite::memory:', 'sqlite::memory:'],
+    LATCHKEY_DATABASE_POOL_SIZE: ['25', 25],
+    LATCHKEY_DATABASE_CONNECT_TIMEOUT_MS: ['750', 750],
+    LATCHKEY_DATABASE_STATEMENT_TIMEOUT_MS: ['15000', 15000],
+    LATCHKEY_MIGRATE_ON_START: ['false', false],
     LATCHKEY_PROVIDER_NAME: ['Acme Login', 'Acme Login'],
     LATCHKEY_LOG_LEVEL: ['debug', 'debug'],
     LATCHKEY_TRUST_PROXY: ['true', true],
@@ -278,6 +282,17 @@ describe('validation', () => {
   ])('rejects %s=%s from the environment', (name, value, path) => {
     const problems = problemsOf(() => loadConfig({ env: { [name]: value } }));
     expect(problems[0]).toMatch(new RegExp(`^tokens\\.${path.replace('.', '\\.')}: `));
+  });
+
+  it.each([
+    ['LATCHKEY_DATABASE_POOL_SIZE', '0', 'poolSize'],
+    ['LATCHKEY_DATABASE_POOL_SIZE', 'many', 'poolSize'],
+    ['LATCHKEY_DATABASE_CONNECT_TIMEOUT_MS', '50', 'connectTimeoutMs'],
+    ['LATCHKEY_DATABASE_STATEMENT_TIMEOUT_MS', '-1', 'statementTimeoutMs'],
+    ['LATCHKEY_MIGRATE_ON_START', 'sometimes', 'migrateOnStart'],
+  ])('rejects %s=%s from the environment', (name, value, key) => {
+    const problems = problemsOf(() => loadConfig({ env: { [name]: value } }));
+    expect(problems[0]).toMatch(new RegExp(`^database\\.${key}: `));
   });
 
   it.each(['0', '3651', 'ninety'])('rejects the audit retention %s', (days) => {

@@ -11,6 +11,10 @@ export const ENV_VARS: Record<string, string[]> = {
   LATCHKEY_HOST: ['host'],
   LATCHKEY_PORT: ['port'],
   LATCHKEY_DATABASE_URL: ['databaseUrl'],
+  LATCHKEY_DATABASE_POOL_SIZE: ['database', 'poolSize'],
+  LATCHKEY_DATABASE_CONNECT_TIMEOUT_MS: ['database', 'connectTimeoutMs'],
+  LATCHKEY_DATABASE_STATEMENT_TIMEOUT_MS: ['database', 'statementTimeoutMs'],
+  LATCHKEY_MIGRATE_ON_START: ['database', 'migrateOnStart'],
   LATCHKEY_PROVIDER_NAME: ['providerName'],
   LATCHKEY_LOGO_URL: ['logoUrl'],
   LATCHKEY_LOG_LEVEL: ['logLevel'],
@@ -55,6 +59,7 @@ const BOOLEAN_VARS = new Set([
   'LATCHKEY_TRUST_PROXY',
   'LATCHKEY_ISSUE_REFRESH_TOKENS',
   'LATCHKEY_PKCE_ALLOW_PLAIN',
+  'LATCHKEY_MIGRATE_ON_START',
 ]);
 
 /** Booleans from the environment: z.coerce.boolean would read "false" as true. */

@@ -25,8 +25,26 @@ export const configSchema = z
     /** Interface to listen on. 127.0.0.1 by default; use 0.0.0.0 in a container. */
     host: z.string().min(1).default('127.0.0.1'),
     port: z.coerce.number().int().min(0).max(65535).default(9000),
-    /** `sqlite:<path>` (or `sqlite::memory:`), or `postgres://…` once supported. */
+    /** `sqlite:<path>` (or `sqlite::memory:`), or `postgres://user:password@host:5432/db`. */
     databaseUrl: z.string().min(1).default('sqlite:./data/latchkey.db'),
+    database: z
+      .strictObject({
+        /**
+         * PostgreSQL connections per instance. N instances open up to N × poolSize connections:
+         * keep that under the server's max_connections (docs/deployment.md).
+         */
+        poolSize: z.coerce.number().int().min(1).max(500).default(10),
+        /** How long to wait for a PostgreSQL connection before answering 503 (milliseconds). */
+        connectTimeoutMs: z.coerce.number().int().min(100).max(60_000).default(2000),
+        /** Longest a PostgreSQL statement may run before it is cancelled and answered 503 (ms). */
+        statementTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(5000),
+        /**
+         * Apply pending migrations at start. Turn off when deployments run `latchkey migrate`
+         * before rolling out; a build then refuses to start on a schema it has not been migrated to.
+         */
+        migrateOnStart: z.boolean().default(true),
+      })
+      .prefault({}),
     /** Display name on pages. */
     providerName: z.string().min(1).max(100).default('Latchkey'),
     /**

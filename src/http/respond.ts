@@ -12,6 +12,7 @@ import {
 } from '../pages/index.js';
 import { isOAuthError, OAuthError } from '../protocol/errors.js';
 import { type AuthorizationResponse, errorResponse } from '../protocol/rfc6749/authorization-response.js';
+import { StoreUnavailableError } from '../store/ports.js';
 import { formTargetFor, pageCsp } from './security-headers.js';
 
 declare module 'fastify' {
@@ -79,9 +80,28 @@ export function sendJson(reply: FastifyReply, body: unknown, status = 200): Fast
   return reply.code(status).header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(body);
 }
 
-/** Fastify's own errors (bad JSON, body too large, unknown content type) as OAuth errors. */
+/** Seconds a client is asked to wait when the database is down (RFC 9110 §10.2.3 Retry-After). */
+const RETRY_AFTER_UNAVAILABLE = '5';
+
+/**
+ * Fastify's own errors (bad JSON, body too large, unknown content type) and an unreachable
+ * database as OAuth errors.
+ */
 export function toOAuthError(error: unknown): OAuthError {
   if (isOAuthError(error)) return error;
+  if (error instanceof StoreUnavailableError) {
+    // A database outage or failover: every instance answers this at once, and recovers without
+    // a restart as soon as the database answers again.
+    return new OAuthError(
+      'temporarily_unavailable',
+      'The service is temporarily unavailable; try again shortly',
+      {
+        status: 503,
+        headers: { 'Retry-After': RETRY_AFTER_UNAVAILABLE },
+        cause: error,
+      },
+    );
+  }
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -125,7 +145,10 @@ export function sendError(
   ctx: RespondContext,
 ): FastifyReply {
   const error = toOAuthError(raw);
-  if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
+  // An outage is logged once per request without a stack: it is the database's, not a bug here.
+  if (error.code === 'temporarily_unavailable')
+    request.log.warn({ reason: (raw as Error).message }, 'database unavailable');
+  else if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
   else request.log.info({ code: error.code, detail: error.detail }, 'request refused');
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   if (error.redirect) {
@@ -142,9 +165,11 @@ export function sendError(
       ...chrome(ctx),
       title: PAGE_TITLES[error.code] ?? 'This request could not be completed',
       message:
-        error.status >= 500
-          ? 'Please try again in a moment.'
-          : (error.description ?? 'The request could not be completed.'),
+        error.code === 'temporarily_unavailable'
+          ? 'The service is briefly unavailable. Please try again in a moment.'
+          : error.status >= 500
+            ? 'Please try again in a moment.'
+            : (error.description ?? 'The request could not be completed.'),
       code: error.code,
       status: error.status,
     };

@@ -13,6 +13,16 @@ export class DuplicateKeyError extends Error {
   override name = 'DuplicateKeyError';
 }
 
+/**
+ * The database cannot be reached or cannot answer now (PostgreSQL down or failing over, a pool
+ * exhausted past its timeout, SQLite busy or out of disk). Requests answer 503 and the store
+ * recovers by itself once the database is back: nothing is cached in a broken state.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  readonly statusCode = 503;
+}
+
 export interface UserRecord extends User {
   passwordHash: string;
 }

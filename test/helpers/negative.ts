@@ -103,6 +103,7 @@ export async function startLoggedServer(): Promise<TestServer & { logLines: stri
     server,
     url,
     clock,
+    databaseUrl: `sqlite:${dbPath}`,
     dbPath,
     logLines,
     async close() {

@@ -1,6 +1,7 @@
 /**
- * A real Latchkey on 127.0.0.1 (free port), on a fresh SQLite file, with a fake clock.
- * Each test file starts its own and closes it in afterAll.
+ * A real Latchkey on 127.0.0.1 (free port), on a fresh database of the engine under test (a SQLite
+ * file, or a PostgreSQL schema), with a fake clock. Each test file starts its own and closes it in
+ * afterAll.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,11 +13,15 @@ import {
   createAuthServer,
 } from '../../src/index.js';
 import { fakeClock } from '../../src/protocol/clock.js';
+import { freshDatabaseUrl } from './database.js';
 
 export interface TestServer {
   server: AuthServer;
   url: string;
   clock: ReturnType<typeof fakeClock>;
+  /** The database the server runs on (read it with withRawDb). */
+  databaseUrl: string;
+  /** The SQLite file, when the engine is SQLite. */
   dbPath: string;
   close(): Promise<void>;
 }
@@ -24,11 +29,12 @@ export interface TestServer {
 export async function startTestServer(config: ConfigInput = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
   const dbPath = join(dir, 'latchkey.db');
+  const databaseUrl = await freshDatabaseUrl(dir);
   // Real time as the start, so cookies with Max-Age and the example client agree with the server.
   const clock = fakeClock(Math.floor(Date.now() / 1000));
   const server = await createAuthServer({
     config: {
-      databaseUrl: `sqlite:${dbPath}`,
+      databaseUrl,
       logLevel: 'silent',
       port: 0,
       issuer: 'http://127.0.0.1',
@@ -44,7 +50,7 @@ export async function startTestServer(config: ConfigInput = {}): Promise<TestSer
   const issuer = `http://127.0.0.1:${port}`;
   const real = await createAuthServer({
     config: {
-      databaseUrl: `sqlite:${dbPath}`,
+      databaseUrl,
       logLevel: 'silent',
       issuer,
       host: '127.0.0.1',
@@ -59,6 +65,7 @@ export async function startTestServer(config: ConfigInput = {}): Promise<TestSer
     server: real,
     url: issuer,
     clock,
+    databaseUrl,
     dbPath,
     async close() {
       await real.close();

@@ -1,22 +1,23 @@
-/** The Store on Kysely: SQLite today, PostgreSQL through the same queries later. */
+/** The Store on Kysely: SQLite or PostgreSQL through the same queries. */
 import { type Kysely, sql } from 'kysely';
 import type { Store } from '../ports.js';
 import { sessionsRepository, throttleRepository, usersRepository } from './accounts.js';
 import { auditRepository } from './audit.js';
 import { grantsRepository, interactionsRepository, tokensRepository } from './authorizations.js';
 import { clientsRepository, consentsRepository } from './clients.js';
-import { openDatabase } from './database.js';
+import { openDatabase, type PoolOptions } from './database.js';
 import { housekeepingRepository } from './housekeeping.js';
 import { keysRepository } from './keys.js';
-import { migrateToLatest } from './migrate.js';
+import { prepareSchema, type SchemaStatus } from './migrate.js';
 import type { Database } from './schema.js';
 import { secretsRepository } from './secrets.js';
 
-export { DatabaseUrlError, openDatabase } from './database.js';
-export { migrateToLatest } from './migrate.js';
+export { DatabaseUrlError, engineOf, openDatabase, redactDatabaseUrl } from './database.js';
+export { migrateToLatest, SchemaNotReadyError, schemaStatus } from './migrate.js';
 export type { Database } from './schema.js';
 
-export function storeOn(db: Kysely<Database>): Store {
+/** `owned`: close() destroys the Kysely instance; a host's own instance is left to the host. */
+export function storeOn(db: Kysely<Database>, owned = true): Store {
   return {
     users: usersRepository(db),
     clients: clientsRepository(db),
@@ -34,19 +35,34 @@ export function storeOn(db: Kysely<Database>): Store {
       await sql`select 1`.execute(db);
     },
     async close() {
-      await db.destroy();
+      if (owned) await db.destroy();
     },
   };
 }
 
-/** Opens the database, brings its schema up to date and returns the store. */
-export async function openStore(databaseUrl: string): Promise<{ store: Store; db: Kysely<Database> }> {
-  const db = openDatabase(databaseUrl);
+// biome-ignore lint/suspicious/noExplicitAny: a host's Kysely instance has its own table types
+export type HostKysely = Kysely<any>;
+
+export interface OpenStoreOptions extends Partial<PoolOptions> {
+  /** Apply pending migrations (default); off: refuse a schema this build has not been migrated to. */
+  migrateOnStart?: boolean;
+}
+
+/**
+ * Opens the database — a URL (`sqlite:…`, `postgres://…`) or a host application's own Kysely
+ * instance on either engine — brings or checks its schema, and returns the store.
+ */
+export async function openStore(
+  source: string | HostKysely,
+  options: OpenStoreOptions = {},
+): Promise<{ store: Store; db: Kysely<Database>; schema: SchemaStatus }> {
+  const owned = typeof source === 'string';
+  const db = owned ? openDatabase(source, options) : (source as Kysely<Database>);
   try {
-    await migrateToLatest(db);
+    const schema = await prepareSchema(db, { migrateOnStart: options.migrateOnStart ?? true });
+    return { store: storeOn(db, owned), db, schema };
   } catch (error) {
-    await db.destroy();
+    if (owned) await db.destroy();
     throw error;
   }
-  return { store: storeOn(db), db };
 }

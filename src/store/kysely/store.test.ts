@@ -1,11 +1,12 @@
 /**
- * The Store contract: what every engine must do, written against the ports only. It runs on
- * SQLite in a temp file; a PostgreSQL factory is one more `storeContract(...)` call below.
+ * The Store contract: what every engine must do, written against the ports only. It runs on the
+ * engine under test (test/helpers/database.ts): SQLite temp files, or fresh PostgreSQL schemas.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl, TEST_ENGINE } from '../../../test/helpers/database.js';
 import type { Client } from '../../protocol/types.js';
 import type { CodeRecord, GrantRecord, InteractionRecord, Store, TokenRecord, UserRecord } from '../ports.js';
 import { openStore } from './index.js';
@@ -513,14 +514,14 @@ function storeContract(engine: string, factory: StoreFactory): void {
   });
 }
 
-const sqliteDir = mkdtempSync(join(tmpdir(), 'latchkey-store-'));
-let sqliteFiles = 0;
-storeContract('SQLite', {
+const dir = mkdtempSync(join(tmpdir(), 'latchkey-store-'));
+let files = 0;
+storeContract(TEST_ENGINE === 'postgres' ? 'PostgreSQL' : 'SQLite', {
   async open() {
-    const { store } = await openStore(`sqlite:${join(sqliteDir, `store-${++sqliteFiles}.db`)}`);
+    const { store } = await openStore(await freshDatabaseUrl(dir, `store-${++files}`));
     return store;
   },
   cleanup() {
-    rmSync(sqliteDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   },
 });
