@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-const include = ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'];
+const include = ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts', 'bench/**/*.test.mjs'];
 
 /**
  * Everything runs on SQLite; with LATCHKEY_TEST_POSTGRES_URL set (always in CI) everything that
@@ -39,6 +39,7 @@ export default defineConfig({
                   'src/crypto/**',
                   'src/pages/**',
                   'src/config/**',
+                  'bench/**',
                   'src/store/kysely/database.test.ts',
                 ],
                 env: { LATCHKEY_TEST_ENGINE: 'postgres' },

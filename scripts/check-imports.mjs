@@ -80,8 +80,18 @@ const rules = [
         ? 'the resource helper uses protocol only (and fastify types)'
         : null,
   ],
+  [
+    'src/embedding/',
+    (t, typeOnly) =>
+      ['embedding', 'protocol', 'node'].includes(t) || (t === 'pages' && typeOnly)
+        ? null
+        : 'the public extension types use protocol (and page view types) only: they are what hosts compile against',
+  ],
   ['examples/client/', (t) => (t === 'src' ? 'the example client talks to Latchkey over HTTP only' : null)],
 ];
+
+/** Embedded examples are host apps: they may use Latchkey only through its public entry. */
+const PUBLIC_ENTRIES = ['src/index.js', 'src/index.ts', 'src/resource/index.js', 'src/resource/index.ts'];
 
 const problems = [];
 for (const top of ['src', 'examples']) {
@@ -96,6 +106,14 @@ for (const top of ['src', 'examples']) {
         if (!rel.startsWith(area)) continue;
         const problem = rule(t, typeOnly);
         if (problem) problems.push(`${rel}: imports ${spec} — ${problem}`);
+      }
+      if (rel.startsWith('examples/embedded-') && spec.startsWith('.')) {
+        const to = relative(root, resolve(dirname(file), spec));
+        if (to.startsWith('src/') && !PUBLIC_ENTRIES.includes(to)) {
+          problems.push(
+            `${rel}: imports ${spec} — an embedding example uses only Latchkey's public entry (src/index)`,
+          );
+        }
       }
       if (
         FRAMEWORKS.includes(t) &&

@@ -13,6 +13,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthServer, loadConfig } from '../../src/index.js';
 import { csrfToken, formAction, type Page, TestBrowser } from '../../test/helpers/browser.js';
+import { freshDatabaseUrl } from '../../test/helpers/database.js';
 import { type DevStack, EXAMPLE_CLIENT_ID, EXAMPLE_SCOPE, startDevStack } from '../start.js';
 import { createExampleClient } from './app.js';
 
@@ -46,6 +47,8 @@ async function start(
     LATCHKEY_PORT: String(latchkeyPort),
     LATCHKEY_LOG_LEVEL: 'silent',
     LATCHKEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    // Latchkey's store: the engine under test (on SQLite, the file `npm start` would use).
+    LATCHKEY_DATABASE_URL: await freshDatabaseUrl(dataDir),
   };
   await prepare?.(dataDir, env, `http://localhost:${examplePort}`);
   const logged: string[] = [];
@@ -310,12 +313,9 @@ describe('the example client with a registration from before OpenID Connect', ()
   let started: Started;
 
   beforeAll(async () => {
-    started = await start(async (dataDir, env, exampleUrl) => {
+    started = await start(async (_dataDir, env, exampleUrl) => {
       // What an older `npm start` left in data/: the example client with scope "profile" only.
-      const config = loadConfig({
-        env,
-        overrides: { databaseUrl: `sqlite:${join(dataDir, 'latchkey.db')}` },
-      });
+      const config = loadConfig({ env });
       const server = await createAuthServer({ config });
       await server.registerClient({
         client_id: EXAMPLE_CLIENT_ID,

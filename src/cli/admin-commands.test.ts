@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl } from '../../test/helpers/database.js';
 import { verifyPassword } from '../accounts/passwords.js';
 import { digest } from '../crypto/digest.js';
 import { openStore } from '../store/kysely/index.js';
@@ -19,8 +20,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let databaseUrl: string;
 let count = 0;
-beforeEach(() => {
-  databaseUrl = `sqlite:${join(root, `db-${++count}`, 'latchkey.db')}`;
+beforeEach(async () => {
+  databaseUrl = await freshDatabaseUrl(join(root, `db-${++count}`));
 });
 
 const PASSWORD = 'correct horse battery staple';

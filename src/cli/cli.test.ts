@@ -1,9 +1,10 @@
-/** The `latchkey` command, run in-process through runCli with captured output and a temp SQLite. */
+/** The `latchkey` command, run in-process through runCli with captured output and a fresh database. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { csrfToken, TestBrowser } from '../../test/helpers/browser.js';
+import { freshDatabaseUrl } from '../../test/helpers/database.js';
 import { verifyPassword } from '../accounts/passwords.js';
 import { createAuthServer } from '../index.js';
 import { openStore } from '../store/kysely/index.js';
@@ -14,8 +15,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let dbCount = 0;
 let databaseUrl: string;
-beforeEach(() => {
-  databaseUrl = `sqlite:${join(root, `db-${++dbCount}`, 'latchkey.db')}`;
+beforeEach(async () => {
+  databaseUrl = await freshDatabaseUrl(join(root, `db-${++dbCount}`));
 });
 
 interface Run {
@@ -428,7 +429,8 @@ describe('bad configuration exits 1 with the problem listed', () => {
 
   it('takes settings from a valid --config file', async () => {
     const file = join(root, 'good.json');
-    writeFileSync(file, JSON.stringify({ databaseUrl: `sqlite:${join(root, 'from-file.db')}` }));
+    const fromFile = await freshDatabaseUrl(root, 'from-file');
+    writeFileSync(file, JSON.stringify({ databaseUrl: fromFile }));
     // The file names the database; the env must not override it here.
     const io: CliIo = {
       out: () => {},
@@ -437,7 +439,7 @@ describe('bad configuration exits 1 with the problem listed', () => {
       readStdin: async () => '',
     };
     expect(await runCli(['--config', file, 'migrate'], io)).toBe(0);
-    const { store } = await openStore(`sqlite:${join(root, 'from-file.db')}`);
+    const { store } = await openStore(fromFile);
     await store.close();
   });
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl } from '../../test/helpers/database.js';
 import { type CliIo, runCli } from './main.js';
 
 const root = mkdtempSync(join(tmpdir(), 'latchkey-cli-keys-'));
@@ -10,8 +11,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let dbCount = 0;
 let databaseUrl: string;
-beforeEach(() => {
-  databaseUrl = `sqlite:${join(root, `db-${++dbCount}`, 'latchkey.db')}`;
+beforeEach(async () => {
+  databaseUrl = await freshDatabaseUrl(join(root, `db-${++dbCount}`));
 });
 
 async function cli(argv: string[]) {

@@ -1,12 +1,13 @@
 /**
  * `latchkey users create | update | show` and the OpenID Connect claims they manage, run in-process
- * through runCli with captured output and a temp SQLite database per test.
+ * through runCli with captured output and a fresh database per test.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl, TEST_ENGINE, withRawDb } from '../../test/helpers/database.js';
 import { openStore } from '../store/kysely/index.js';
 import type { UserRecord } from '../store/ports.js';
 import { type CliIo, runCli } from './main.js';
@@ -16,9 +17,17 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let dbCount = 0;
 let dbFile: string;
-beforeEach(() => {
+let databaseUrl: string;
+beforeEach(async () => {
   dbFile = join(root, `db-${++dbCount}.db`);
+  databaseUrl = await freshDatabaseUrl(root, `db-${dbCount}`);
 });
+
+/** No database was created (SQLite: no file) and nothing was written (PostgreSQL: no tables). */
+async function databaseUntouched(): Promise<boolean> {
+  if (TEST_ENGINE === 'sqlite') return !existsSync(dbFile);
+  return (await withRawDb(databaseUrl, (db) => db.tables())).length === 0;
+}
 
 interface Run {
   code: number;
@@ -34,7 +43,7 @@ async function cli(argv: string[], stdin = 'correct horse battery staple\n'): Pr
   const io: CliIo = {
     out: (line) => out.push(line),
     err: (line) => err.push(line),
-    env: { LATCHKEY_DATABASE_URL: `sqlite:${dbFile}`, LATCHKEY_LOG_LEVEL: 'silent' },
+    env: { LATCHKEY_DATABASE_URL: databaseUrl, LATCHKEY_LOG_LEVEL: 'silent' },
     readStdin: async () => stdin,
   };
   const code = await runCli(argv, io);
@@ -52,7 +61,7 @@ function expectOneLineError(run: Run, message: string | RegExp) {
 }
 
 async function storedUser(username: string): Promise<UserRecord | null> {
-  const { store } = await openStore(`sqlite:${dbFile}`);
+  const { store } = await openStore(databaseUrl);
   try {
     return await store.users.findByUsername(username);
   } finally {
@@ -156,7 +165,7 @@ describe('latchkey users create with claims', () => {
   it.each(BAD_VALUES)('refuses %j with one line, exit 1, and no database touched', async (args, message) => {
     const run = await create('--name', 'Alice', ...args);
     expectOneLineError(run, message);
-    expect(existsSync(dbFile)).toBe(false);
+    expect(await databaseUntouched()).toBe(true);
   });
 
   it('refuses bad claims even with a generated password, and prints no password', async () => {
@@ -301,7 +310,7 @@ describe('latchkey users show', () => {
 
   it('shows what survives of a damaged profile, and keeps escape sequences off the terminal', async () => {
     await create();
-    const { store, db } = await openStore(`sqlite:${dbFile}`);
+    const { store, db } = await openStore(databaseUrl);
     const damaged = JSON.stringify({ name: 'Alice\u001b]0;pwned\u0007', email: 42, role: 'admin' });
     await sql`update users set profile = ${damaged}`.execute(db);
     await store.close();

@@ -18,11 +18,19 @@ export interface CookiePolicy {
   sessionTtl: number;
   sessionName: string;
   browserName: string;
+  /** The interaction this browser was last sent to the host's login page for. */
+  hostLoginName: string;
 }
 
 export function cookiePolicy(secure: boolean, sessionTtl: number): CookiePolicy {
   const prefix = secure ? '__Host-' : '';
-  return { secure, sessionTtl, sessionName: `${prefix}lk_session`, browserName: `${prefix}lk_browser` };
+  return {
+    secure,
+    sessionTtl,
+    sessionName: `${prefix}lk_session`,
+    browserName: `${prefix}lk_browser`,
+    hostLoginName: `${prefix}lk_host_login`,
+  };
 }
 
 const attributes = (policy: CookiePolicy) =>
@@ -43,6 +51,24 @@ export function setSessionCookie(reply: FastifyReply, policy: CookiePolicy, id: 
 
 export function clearSessionCookie(reply: FastifyReply, policy: CookiePolicy): void {
   reply.clearCookie(policy.sessionName, attributes(policy));
+}
+
+/**
+ * Marks this browser as sent to the host's login page for an interaction, so that coming back
+ * without the sign-in it needs ends the interaction instead of looping (services/interaction.ts).
+ */
+export function markHostLogin(reply: FastifyReply, policy: CookiePolicy, interactionId: string): void {
+  reply.setCookie(policy.hostLoginName, interactionId, attributes(policy));
+}
+
+/** Whether this browser was sent to the host's login page for this interaction. */
+export function wasSentToHostLogin(request: FastifyRequest, policy: CookiePolicy, interactionId: string) {
+  return read(request, policy.hostLoginName) === interactionId;
+}
+
+export function clearHostLogin(request: FastifyRequest, reply: FastifyReply, policy: CookiePolicy): void {
+  if (read(request, policy.hostLoginName) !== undefined)
+    reply.clearCookie(policy.hostLoginName, attributes(policy));
 }
 
 /** This browser's secret, if it has one. */

@@ -5,7 +5,10 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type ErrorView,
+  errorPageMessage,
+  errorPageTitle,
   FORM_POST_SCRIPT,
+  type PageChrome,
   renderErrorPage,
   renderFormPostPage,
   STYLESHEET_PATH,
@@ -129,14 +132,25 @@ export function toOAuthError(error: unknown): OAuthError {
   });
 }
 
-const PAGE_TITLES: Partial<Record<string, string>> = {
-  invalid_client: 'This app is not registered',
-  invalid_request: 'This request is not valid',
-  not_found: 'Page not found',
-  too_many_requests: 'Too many attempts',
-  server_error: 'Something went wrong',
-  temporarily_unavailable: 'Temporarily unavailable',
-};
+/** Logs a refused or failed request once, at the level its cause deserves. */
+export function logError(request: FastifyRequest, error: OAuthError, raw: unknown): void {
+  // An outage is logged once per request without a stack: it is the database's, not a bug here.
+  if (error.code === 'temporarily_unavailable')
+    request.log.warn({ reason: (raw as Error).message }, 'database unavailable');
+  else if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
+  else request.log.info({ code: error.code, detail: error.detail }, 'request refused');
+}
+
+/** The error page's view data, for Latchkey's page or a host's (issue 8). */
+export function errorView(error: OAuthError, pageChrome: PageChrome): ErrorView {
+  return {
+    ...pageChrome,
+    title: errorPageTitle(error.code),
+    message: errorPageMessage(error),
+    code: error.code,
+    status: error.status,
+  };
+}
 
 export function sendError(
   request: FastifyRequest,
@@ -145,11 +159,7 @@ export function sendError(
   ctx: RespondContext,
 ): FastifyReply {
   const error = toOAuthError(raw);
-  // An outage is logged once per request without a stack: it is the database's, not a bug here.
-  if (error.code === 'temporarily_unavailable')
-    request.log.warn({ reason: (raw as Error).message }, 'database unavailable');
-  else if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
-  else request.log.info({ code: error.code, detail: error.detail }, 'request refused');
+  logError(request, error, raw);
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   if (error.redirect) {
     // RFC 6749 §4.1.2.1: the client and redirect URI were verified, so the error goes back there.
@@ -161,19 +171,7 @@ export function sendError(
     );
   }
   if (request.routeOptions.config?.errorFormat === 'page') {
-    const view: ErrorView = {
-      ...chrome(ctx),
-      title: PAGE_TITLES[error.code] ?? 'This request could not be completed',
-      message:
-        error.code === 'temporarily_unavailable'
-          ? 'The service is briefly unavailable. Please try again in a moment.'
-          : error.status >= 500
-            ? 'Please try again in a moment.'
-            : (error.description ?? 'The request could not be completed.'),
-      code: error.code,
-      status: error.status,
-    };
-    return sendPage(reply, renderErrorPage(view), error.status);
+    return sendPage(reply, renderErrorPage(errorView(error, chrome(ctx))), error.status);
   }
   return sendJson(reply, error.toJSON(), error.status);
 }

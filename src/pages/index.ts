@@ -3,7 +3,7 @@
 export { formatDate, renderAccountPage, renderRemoveAccessPage } from './account.js';
 export * from './admin/index.js';
 export { renderConsentPage } from './consent.js';
-export { renderErrorPage } from './error.js';
+export { errorPageMessage, errorPageTitle, renderErrorPage } from './error.js';
 export { FORM_POST_SCRIPT, type FormPostView, renderFormPostPage } from './form-post.js';
 export { CSRF_FIELD } from './forms.js';
 export { type HtmlValue, html, raw, type SafeHtml, safeHttpUrl } from './html.js';

@@ -18,7 +18,10 @@ export function renderLayout(chrome: PageChrome, title: string, body: SafeHtml):
 <meta name="color-scheme" content="light dark">
 <meta name="robots" content="noindex, nofollow">
 <title>${title} · ${chrome.providerName}</title>
-<link rel="stylesheet" href="${chrome.stylesheetHref}">
+<link rel="stylesheet" href="${chrome.stylesheetHref}">${(chrome.stylesheets ?? []).map(
+    (href) => html`
+<link rel="stylesheet" href="${href}">`,
+  )}
 </head>
 <body>
 <header class="site-header">${chrome.logoUrl ? html`<img class="site-logo" src="${chrome.logoUrl}" alt="" height="28">` : ''}${chrome.providerName}</header>

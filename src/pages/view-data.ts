@@ -1,6 +1,6 @@
 /**
- * The plain data each page is rendered from. Pages are pure functions of these (no I/O), so a
- * host application can render its own pages from the same data later (issue 8).
+ * The plain data each page is rendered from. Pages are pure functions of these (no I/O), and a
+ * host application renders its own pages from the same data (issue 8: the `pages` option).
  */
 
 /** Common to every page. */
@@ -11,6 +11,8 @@ export interface PageChrome {
   stylesheetHref: string;
   /** The provider's logo (configured), shown beside its name. */
   logoUrl?: string | null;
+  /** Further stylesheets, linked after `stylesheetHref` (a host's theme and stylesheet). */
+  stylesheets?: readonly string[];
 }
 
 export interface LoginView extends PageChrome {
@@ -23,6 +25,9 @@ export interface LoginView extends PageChrome {
   error: string | null;
   /** The client the user is signing in to, when the login is part of an authorization. */
   clientName: string | null;
+  /** Its client_id, and the authorization in progress (`/interaction/:id`); null outside one. */
+  clientId?: string | null;
+  interactionId?: string | null;
 }
 
 export interface ScopeView {
@@ -43,6 +48,9 @@ export interface ConsentView extends PageChrome {
   username: string;
   /** Form action for "Not you? Sign out". */
   logoutAction: string;
+  clientId?: string;
+  /** The authorization in progress (`/interaction/:id`). */
+  interactionId?: string;
 }
 
 export interface ErrorView extends PageChrome {

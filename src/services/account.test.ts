@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl } from '../../test/helpers/database.js';
 import { hashPassword } from '../accounts/passwords.js';
 import { parseConfig } from '../config/load.js';
 import { fakeClock } from '../protocol/clock.js';
@@ -27,7 +28,7 @@ const NEW = 'new password 2';
 const WHERE = { ip: '198.51.100.7', userAgent: 'Mozilla/5.0 (X11) Test' };
 
 beforeEach(async () => {
-  const url = `sqlite:${join(root, `account-${++files}.db`)}`;
+  const url = await freshDatabaseUrl(root, `account-${++files}`);
   const { store } = await openStore(url);
   deps = {
     store,

@@ -76,13 +76,15 @@ export async function adminFromSession(
 ): Promise<AdminPrincipal> {
   const signedIn = await currentSession(deps, sessionId);
   if (!signedIn) throw missingTokenError(ADMIN_REALM);
-  if (signedIn.user.isAdmin !== true) throw notAdmin('Only administrators may use the admin API');
+  // The admin flag lives on the built-in user row, not in what an account adapter answers.
+  const user = await adminUser(deps, signedIn.user.id);
+  if (!user) throw notAdmin('Only administrators may use the admin API');
   return {
     via: 'session',
-    userId: signedIn.user.id,
-    username: signedIn.user.username,
+    userId: user.id,
+    username: user.username,
     clientId: null,
     scope: [],
-    actor: { type: 'user', id: signedIn.user.id },
+    actor: { type: 'user', id: user.id },
   };
 }

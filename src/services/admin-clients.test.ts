@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl } from '../../test/helpers/database.js';
 import { parseConfig } from '../config/load.js';
 import { fakeClock } from '../protocol/clock.js';
 import { OAuthError } from '../protocol/errors.js';
@@ -23,7 +24,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let deps: ServiceDeps & { clock: ReturnType<typeof fakeClock> };
 let n = 0;
 beforeEach(async () => {
-  const url = `sqlite:${join(root, `db-${++n}.db`)}`;
+  const url = await freshDatabaseUrl(root, `db-${++n}`);
   const { store } = await openStore(url);
   deps = { store, clock: fakeClock(), config: parseConfig({ databaseUrl: url }) };
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl } from '../../test/helpers/database.js';
 import { parseConfig } from '../config/load.js';
 import { fakeClock } from '../protocol/clock.js';
 import { OAuthError } from '../protocol/errors.js';
@@ -24,7 +25,7 @@ let files = 0;
 let deps: ServiceDeps & { clock: ReturnType<typeof fakeClock> };
 
 beforeEach(async () => {
-  const url = `sqlite:${join(root, `audit-${++files}.db`)}`;
+  const url = await freshDatabaseUrl(root, `audit-${++files}`);
   const { store } = await openStore(url);
   deps = { store, clock: fakeClock(), config: parseConfig({ databaseUrl: url }) };
 });

@@ -13,6 +13,7 @@ import {
 import type { Client } from '../protocol/types.js';
 import type { GrantRecord, StoredAuthorizationRequest } from '../store/ports.js';
 import type { ServiceDeps } from './deps.js';
+import { announceIssued } from './events.js';
 import { mintTokens } from './issue-tokens.js';
 import type { SignedIn } from './login.js';
 
@@ -63,6 +64,7 @@ async function issueImplicitToken(
     refreshScope: null,
   });
   await deps.store.grants.createWithTokens(grant, mint.records);
+  announceIssued(deps, 'implicit', client, { userId: grant.userId, grantId: grant.id }, mint.issued);
   return implicitResponse(request, mint.issued, deps.config.issuer);
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl } from '../../test/helpers/database.js';
 import { parseConfig } from '../config/load.js';
 import { fakeClock } from '../protocol/clock.js';
 import type { Client } from '../protocol/types.js';
@@ -20,7 +21,7 @@ const T0 = 1_800_000_000;
 const ADMIN = { type: 'user' as const, id: 'admin-id', ip: '192.0.2.1', userAgent: 'curl/8' };
 
 beforeEach(async () => {
-  const url = `sqlite:${join(root, `grants-${++files}.db`)}`;
+  const url = await freshDatabaseUrl(root, `grants-${++files}`);
   const { store } = await openStore(url);
   deps = { store, clock: fakeClock(T0), config: parseConfig({ databaseUrl: url }) };
 });

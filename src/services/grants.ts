@@ -8,6 +8,7 @@ import { OAuthError } from '../protocol/errors.js';
 import type { GrantListing } from '../store/ports.js';
 import { type AuditActor, auditEvent } from './audit.js';
 import type { ServiceDeps } from './deps.js';
+import { emitEvent } from './events.js';
 
 export interface GrantView {
   id: string;
@@ -130,7 +131,10 @@ export async function removeAccess(
     target: { type: 'client', id: clientId },
     details: { userId, clientId },
   });
-  return deps.store.grants.removeAccess(userId, clientId, deps.clock.now(), event);
+  const removed = await deps.store.grants.removeAccess(userId, clientId, deps.clock.now(), event);
+  if (removed.consentRemoved || removed.grantsRevoked > 0)
+    emitEvent(deps, 'consentRemoved', () => ({ accountId: userId, clientId }));
+  return removed;
 }
 
 /** Signs the user out of every browser (all sessions), recorded as 'sessions.revoked'; returns how many. */

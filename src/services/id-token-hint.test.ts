@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, importJWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl } from '../../test/helpers/database.js';
 import { parseConfig } from '../config/load.js';
 import { type SigningAlgorithm, signJwt } from '../crypto/keys.js';
 import { fakeClock } from '../protocol/clock.js';
@@ -20,7 +21,7 @@ let store: Store;
 let deps: ServiceDeps & { clock: ReturnType<typeof fakeClock> };
 
 beforeAll(async () => {
-  const url = `sqlite:${join(root, 'hint.db')}`;
+  const url = await freshDatabaseUrl(root, 'hint');
   ({ store } = await openStore(url));
   deps = { store, clock: fakeClock(), config: parseConfig({ databaseUrl: url, issuer: ISSUER }) };
 });

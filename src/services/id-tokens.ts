@@ -6,7 +6,7 @@ import { signJwt } from '../crypto/keys.js';
 import { releasedClaims } from '../protocol/oidc-core/claims.js';
 import { idTokenClaims } from '../protocol/oidc-core/id-token.js';
 import type { ClaimsRequest, Client } from '../protocol/types.js';
-import type { ServiceDeps } from './deps.js';
+import { accountsOf, type ServiceDeps } from './deps.js';
 import { signingKey } from './signing-keys.js';
 import { subjectFor } from './subject.js';
 
@@ -20,16 +20,40 @@ export interface IdTokenRequest {
   nonce: string | null;
   claims: ClaimsRequest | null;
   accessToken: string;
+  /** The user signed in with a password at Latchkey for this grant (the password grant). */
+  passwordSignIn?: boolean;
+}
+
+/**
+ * RFC 8176 `pwd` when Latchkey checked the password: its login page (built-in users or a host's
+ * verifyCredentials) or the password grant. A host's own login (getCurrentUser) is not Latchkey's
+ * to describe, so its ID tokens carry no amr.
+ */
+function amrOf(deps: ServiceDeps, request: IdTokenRequest): string[] | null {
+  return request.passwordSignIn === true || !accountsOf(deps).asksHost ? ['pwd'] : null;
 }
 
 export function wantsIdToken(scope: readonly string[]): boolean {
   return scope.includes('openid');
 }
 
-/** Null when the user no longer exists (the caller refuses the grant then). */
+/**
+ * Null when the account no longer exists or is disabled (the caller refuses the grant then). The
+ * host's claims hook may add claims; it cannot set any Latchkey sets (hook-runner.ts refuses them,
+ * and idTokenClaims writes its own over whatever `extra` holds).
+ */
 export async function mintIdToken(deps: ServiceDeps, request: IdTokenRequest): Promise<string | null> {
-  const user = await deps.store.users.findById(request.userId);
-  if (!user || user.disabled) return null;
+  const user = await accountsOf(deps).find(request.userId);
+  if (!user) return null;
+  const claimsHook = deps.extensions?.hooks?.claims;
+  const added = claimsHook
+    ? await claimsHook({
+        token: 'id_token',
+        clientId: request.client.clientId,
+        accountId: user.id,
+        scope: request.scope,
+      })
+    : null;
   const alg = request.client.idTokenSignedResponseAlg ?? 'RS256';
   const now = deps.clock.now();
   const claims = idTokenClaims({
@@ -41,9 +65,10 @@ export async function mintIdToken(deps: ServiceDeps, request: IdTokenRequest): P
     authTime: request.authTime,
     nonce: request.nonce,
     sid: request.sid,
+    amr: amrOf(deps, request),
     accessToken: request.accessToken,
     alg,
-    extra: releasedClaims(user, request.scope, request.claims, 'id_token'),
+    extra: { ...added, ...releasedClaims(user, request.scope, request.claims, 'id_token') },
   });
   return signJwt(await signingKey(deps, alg), 'JWT', claims);
 }

@@ -9,7 +9,7 @@ import type { IssuedTokens } from '../protocol/rfc6749/token.js';
 import { JWT_ACCESS_TOKEN_TYPE, jwtAccessTokenClaims } from '../protocol/rfc9068-jwt-access-token.js';
 import type { AccessTokenFormat, Client, GrantType } from '../protocol/types.js';
 import type { TokenRecord } from '../store/ports.js';
-import type { ServiceDeps } from './deps.js';
+import { accountsOf, type ServiceDeps } from './deps.js';
 import { signingKey } from './signing-keys.js';
 import { subjectFor } from './subject.js';
 
@@ -103,8 +103,17 @@ async function jwtAccessToken(
   const pairwise = request.client.subjectType === 'pairwise';
   let username = pairwise ? null : (request.username ?? null);
   if (!pairwise && request.username === undefined && request.userId) {
-    username = (await deps.store.users.findById(request.userId))?.username ?? null;
+    username = (await accountsOf(deps).find(request.userId))?.username ?? null;
   }
+  const claimsHook = deps.extensions?.hooks?.claims;
+  const added = claimsHook
+    ? await claimsHook({
+        token: 'access_token',
+        clientId: request.client.clientId,
+        accountId: request.userId,
+        scope: request.scope,
+      })
+    : null;
   const claims = jwtAccessTokenClaims({
     issuer,
     audience: tokens.accessTokenAudience ?? issuer,
@@ -116,5 +125,9 @@ async function jwtAccessToken(
     expiresAt,
     jti: randomId(),
   });
-  return signJwt(await signingKey(deps, tokens.accessTokenSigningAlg), JWT_ACCESS_TOKEN_TYPE, claims);
+  // RFC 9068's claims last: a hook's never replace them (and hook-runner.ts refuses reserved names).
+  return signJwt(await signingKey(deps, tokens.accessTokenSigningAlg), JWT_ACCESS_TOKEN_TYPE, {
+    ...added,
+    ...claims,
+  });
 }

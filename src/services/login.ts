@@ -4,23 +4,27 @@
  * generic message, so the page never reveals whether an account exists. Every attempt is audited
  * ('login.success', 'login.failure' with the reason, which only the audit log shows).
  */
-import { verifyPassword } from '../accounts/passwords.js';
 import { digest } from '../crypto/digest.js';
 import { randomId, randomToken } from '../crypto/random.js';
 import { OAuthError } from '../protocol/errors.js';
-import type { SessionRecord, UserRecord } from '../store/ports.js';
+import type { User } from '../protocol/types.js';
+import type { RefusedAccount, SignInSession } from './accounts.js';
 import { auditEvent, recordAudit } from './audit.js';
-import type { ServiceDeps } from './deps.js';
+import { accountsOf, type ServiceDeps } from './deps.js';
+import { emitEvent } from './events.js';
 
 export const LOGIN_FAILED = 'Incorrect user name or password.';
 export const LOGIN_THROTTLED = 'Too many failed sign-in attempts. Wait a few minutes and try again.';
 
+/** Who a request is made by: an account (built-in or the host's) and the sign-in it came with. */
 export interface SignedIn {
-  user: UserRecord;
-  session: SessionRecord;
+  user: User;
+  session: SignInSession;
 }
 
 const accountKey = (username: string) => `account:${username.toLowerCase()}`;
+/** The account a name resolved to: spelling variants a host normalises all count here too. */
+const accountIdKey = (id: string) => `account-id:${id}`;
 const ipKey = (ip: string) => `ip:${ip}`;
 
 export interface Credentials {
@@ -33,18 +37,20 @@ export interface Credentials {
   clientId?: string;
 }
 
-type FailureReason = 'throttled' | 'unknown_user' | 'wrong_password' | 'disabled';
+type FailureReason = 'throttled' | 'unknown_user' | 'wrong_password' | 'disabled' | 'rejected';
 
 /**
  * A failed attempt, for the audit log. An unknown user has no id: the attempted name is kept,
  * cut to the longest valid user name, so a password typed into the wrong field is not kept whole.
  */
-function recordFailure(
-  deps: ServiceDeps,
-  input: Credentials,
-  user: UserRecord | null,
-  reason: FailureReason,
-) {
+function recordFailure(deps: ServiceDeps, input: Credentials, user: User | null, reason: FailureReason) {
+  emitEvent(deps, 'loginFailed', () => ({
+    username: input.username.slice(0, 100),
+    ip: input.ip,
+    reason,
+    method: input.clientId === undefined ? 'login_page' : 'password_grant',
+    clientId: input.clientId ?? null,
+  }));
   return recordAudit(deps, {
     actor: { type: 'anonymous', id: null, ip: input.ip, userAgent: input.userAgent ?? null },
     action: 'login.failure',
@@ -58,17 +64,24 @@ function recordFailure(
 }
 
 /** A password grant's successful sign-in, recorded once its tokens are stored and before they are returned. */
-export function recordPasswordGrantSignIn(
+export async function recordPasswordGrantSignIn(
   deps: ServiceDeps,
   user: { id: string; username: string },
   context: { ip: string; clientId: string },
 ): Promise<void> {
-  return recordAudit(deps, {
+  await recordAudit(deps, {
     actor: { type: 'user', id: user.id, ip: context.ip },
     action: 'login.success',
     target: { type: 'user', id: user.id },
     details: { username: user.username, method: 'password_grant', clientId: context.clientId },
   });
+  emitEvent(deps, 'loginSucceeded', () => ({
+    accountId: user.id,
+    username: user.username,
+    ip: context.ip,
+    method: 'password_grant',
+    clientId: context.clientId,
+  }));
 }
 
 /**
@@ -76,7 +89,7 @@ export function recordPasswordGrantSignIn(
  * OAuthError `too_many_requests` (with Retry-After) or `access_denied` (one generic message). The
  * login page and the password grant both call this, so both are throttled by the same counters.
  */
-export async function verifyCredentials(deps: ServiceDeps, input: Credentials): Promise<UserRecord> {
+export async function verifyCredentials(deps: ServiceDeps, input: Credentials): Promise<User> {
   const { store, clock, config } = deps;
   const now = clock.now();
   const { window, maxFailuresPerAccount, maxFailuresPerIp } = config.throttle;
@@ -93,15 +106,32 @@ export async function verifyCredentials(deps: ServiceDeps, input: Credentials): 
       headers: { 'Retry-After': String(window) },
     });
   }
-  const user = input.username.length <= 100 ? await store.users.findByUsername(input.username) : null;
-  // Verify even for an unknown user (against a dummy hash) so timing does not reveal existence.
-  const valid = await verifyPassword(user?.passwordHash ?? null, input.password);
-  if (!user || !valid || user.disabled) {
-    await recordFailure(deps, input, user, !user ? 'unknown_user' : !valid ? 'wrong_password' : 'disabled');
+  // The built-in users or the host's verifyCredentials, behind the same adapter interface.
+  const accounts = accountsOf(deps);
+  const check = await accounts.verify(input.username, input.password);
+  if ('failure' in check) {
+    if (check.accountId !== undefined)
+      await store.throttle.recordFailure(accountIdKey(check.accountId), now, window);
+    // The audit log names the built-in account a wrong password was tried on.
+    const known = accounts.builtIn && (check.failure === 'wrong_password' || check.failure === 'disabled');
+    const user = known ? await store.users.findByUsername(input.username) : null;
+    await recordFailure(deps, input, user, check.failure);
     throw new OAuthError('access_denied', LOGIN_FAILED, { status: 401 });
   }
-  await Promise.all([store.throttle.reset(account), store.throttle.forgive(ip)]);
-  return user;
+  // The right password, but the account took too many wrong ones under other spellings of its name.
+  const [idFailures = 0] = await store.throttle.failures([accountIdKey(check.user.id)], now, window);
+  if (idFailures >= maxFailuresPerAccount) {
+    await recordFailure(deps, input, null, 'throttled');
+    throw new OAuthError('too_many_requests', LOGIN_THROTTLED, {
+      headers: { 'Retry-After': String(window) },
+    });
+  }
+  await Promise.all([
+    store.throttle.reset(account),
+    store.throttle.forgive(ip),
+    ...(idFailures > 0 ? [store.throttle.reset(accountIdKey(check.user.id))] : []),
+  ]);
+  return check.user;
 }
 
 /** Checks credentials; on success creates a session and returns its cookie value. */
@@ -111,6 +141,7 @@ export async function signIn(
 ): Promise<{ sessionId: string; signedIn: SignedIn }> {
   const user = await verifyCredentials(deps, input);
   const now = deps.clock.now();
+  await accountsOf(deps).ensureStored(user.id, now);
   const sessionId = randomToken();
   const session = {
     idDigest: digest(sessionId),
@@ -128,10 +159,17 @@ export async function signIn(
     details: { username: user.username, sid: session.sid },
   });
   await deps.store.sessions.create(session, event);
+  emitEvent(deps, 'loginSucceeded', () => ({
+    accountId: user.id,
+    username: user.username,
+    ip: input.ip,
+    method: 'login_page',
+    clientId: null,
+  }));
   return { sessionId, signedIn: { user, session } };
 }
 
-/** The signed-in user for a session cookie, or null (unknown, expired, or the user is disabled). */
+/** The signed-in user for a session cookie, or null (unknown, expired, or the account is gone or disabled). */
 export async function currentSession(
   deps: ServiceDeps,
   sessionId: string | undefined,
@@ -139,11 +177,36 @@ export async function currentSession(
   if (!sessionId || sessionId.length > 100) return null;
   const session = await deps.store.sessions.findActive(digest(sessionId), deps.clock.now());
   if (!session) return null;
-  const user = await deps.store.users.findById(session.userId);
-  if (!user || user.disabled) return null;
-  return { user, session };
+  const user = await accountsOf(deps).find(session.userId);
+  return user ? { user, session } : null;
 }
 
-export async function signOut(deps: ServiceDeps, sessionId: string | undefined): Promise<void> {
+/** Who makes a request: a signed-in user, nobody, or a host user who may not use apps here. */
+export type SignInState = SignedIn | RefusedAccount | null;
+
+export const isRefused = (state: SignInState): state is RefusedAccount =>
+  state !== null && 'refused' in state;
+
+/**
+ * Who makes this request: the host application's signed-in user when its adapter tells
+ * (getCurrentUser), else the user of Latchkey's own session cookie.
+ */
+export async function currentSignIn(
+  deps: ServiceDeps,
+  request: { sessionId: string | undefined; hostRequest: unknown },
+): Promise<SignInState> {
+  const accounts = accountsOf(deps);
+  if (!accounts.asksHost) return currentSession(deps, request.sessionId);
+  return accounts.current(request.hostRequest, deps.clock.now());
+}
+
+/** Ends Latchkey's session, and the host's when its adapter can (signOut). */
+export async function signOut(
+  deps: ServiceDeps,
+  sessionId: string | undefined,
+  hostRequest?: unknown,
+): Promise<void> {
   if (sessionId && sessionId.length <= 100) await deps.store.sessions.delete(digest(sessionId));
+  const accounts = accountsOf(deps);
+  if (accounts.asksHost && hostRequest !== undefined) await accounts.signOut(hostRequest);
 }

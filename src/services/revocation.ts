@@ -5,6 +5,7 @@ import { revocationAction, revocationToken } from '../protocol/rfc7009-revocatio
 import { auditEvent } from './audit.js';
 import { authenticateRequestClient } from './client-authentication.js';
 import type { ServiceDeps } from './deps.js';
+import { emitEvent } from './events.js';
 
 export async function revokeToken(
   deps: ServiceDeps,
@@ -24,6 +25,18 @@ export async function revokeToken(
     details: { tokenKind: token!.kind, grantRevoked: action === 'revoke-grant', userId: token!.userId },
   });
   // Only what this request revoked is recorded: a repeat (RFC 7009 §2.2 answers it 200 too) is not.
-  if (action === 'revoke-grant') await deps.store.grants.revoke(token!.grantId!, now, event);
-  else if (await deps.store.tokens.revoke(tokenDigest, now)) await deps.store.audit.record(event);
+  const revoked =
+    action === 'revoke-grant'
+      ? await deps.store.grants.revoke(token!.grantId!, now, event)
+      : await deps.store.tokens.revoke(tokenDigest, now);
+  if (!revoked) return;
+  if (action !== 'revoke-grant') await deps.store.audit.record(event);
+  emitEvent(deps, 'tokenRevoked', () => ({
+    clientId: client.clientId,
+    accountId: token!.userId,
+    grantId: token!.grantId,
+    kind: token!.kind,
+    grantRevoked: action === 'revoke-grant',
+    reason: 'revocation_request',
+  }));
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl } from '../../test/helpers/database.js';
 import { parseConfig } from '../config/load.js';
 import type { ConfigInput } from '../config/schema.js';
 import { signJwt } from '../crypto/keys.js';
@@ -45,7 +46,7 @@ async function open(config: ConfigInput = {}, clock = fakeClock()) {
 }
 
 beforeEach(async () => {
-  url = `sqlite:${join(root, `keys-${++files}.db`)}`;
+  url = await freshDatabaseUrl(root, `keys-${++files}`);
   ({ deps, db } = await open());
 });
 afterEach(async () => {

@@ -26,7 +26,8 @@ import { checkGrantType, type IssuedTokens, tokenResponse } from '../protocol/rf
 import { isActive } from '../protocol/rfc7662-introspection.js';
 import type { AccessTokenInfo, ClaimsRequest, Client, TokenGrantType } from '../protocol/types.js';
 import { authenticateRequestClient } from './client-authentication.js';
-import type { ServiceDeps } from './deps.js';
+import { accountsOf, type ServiceDeps } from './deps.js';
+import { announceIssued, emitEvent } from './events.js';
 import { mintIdToken, wantsIdToken } from './id-tokens.js';
 import { issuesRefreshTokens, mintTokens } from './issue-tokens.js';
 import { recordPasswordGrantSignIn, verifyCredentials } from './login.js';
@@ -48,6 +49,22 @@ export async function tokenRequest(
   return tokenResponse(await grant(deps, params, client, input));
 }
 
+/** The host's tokenRevoked event for a grant revoked because a code or refresh token came back. */
+function announceReuse(
+  deps: ServiceDeps,
+  kind: 'code' | 'refresh',
+  token: { clientId: string; userId: string | null; grantId: string | null },
+): void {
+  emitEvent(deps, 'tokenRevoked', () => ({
+    clientId: token.clientId,
+    accountId: token.userId,
+    grantId: token.grantId,
+    kind,
+    grantRevoked: true,
+    reason: 'reuse_detected',
+  }));
+}
+
 type Grant = (
   deps: ServiceDeps,
   params: Record<string, string>,
@@ -63,7 +80,7 @@ async function authorizationCodeGrant(
   const { store, clock } = deps;
   const code = await store.grants.findCode(digest(requireParam(params, 'code')));
   if (code && isCodeReplay(code)) {
-    await store.grants.revoke(code.grantId, clock.now());
+    if (await store.grants.revoke(code.grantId, clock.now())) announceReuse(deps, 'code', code);
     throw codeReplayError();
   }
   checkAuthorizationCode(params, code, client, clock.now());
@@ -84,10 +101,12 @@ async function authorizationCodeGrant(
   });
   if (!(await store.grants.redeemCode(stored.codeDigest, clock.now(), mint.records))) {
     // Another request consumed it first: this one is the replay.
-    await store.grants.revoke(stored.grantId, clock.now());
+    if (await store.grants.revoke(stored.grantId, clock.now())) announceReuse(deps, 'code', stored);
     throw codeReplayError();
   }
-  return { ...mint.issued, ...idToken };
+  const issued = { ...mint.issued, ...idToken };
+  announceIssued(deps, 'authorization_code', client, stored, issued);
+  return issued;
 }
 
 /**
@@ -105,6 +124,7 @@ async function idTokenFor(
     sid: string | null;
     nonce: string | null;
     claims: ClaimsRequest | null;
+    passwordSignIn?: boolean;
   },
 ): Promise<{ idToken?: string }> {
   if (!wantsIdToken(issued.scope)) return {};
@@ -128,13 +148,13 @@ async function refreshTokenGrant(
   const { store, clock } = deps;
   const token = await store.tokens.find(digest(requireParam(params, 'refresh_token')));
   if (token?.grantId && isRefreshReuse(token) && token.clientId === client.clientId) {
-    await store.grants.revoke(token.grantId, clock.now());
+    if (await store.grants.revoke(token.grantId, clock.now())) announceReuse(deps, 'refresh', token);
     throw refreshReuseError();
   }
   const scope = checkRefreshToken(params, token, client, clock.now());
   const stored = token!;
-  const user = stored.userId ? await store.users.findById(stored.userId) : null;
-  if (!stored.grantId || !user || user.disabled) throw refreshReuseError();
+  const user = stored.userId ? await accountsOf(deps).find(stored.userId) : null;
+  if (!stored.grantId || !user) throw refreshReuseError();
   const mint = await mintTokens(deps, {
     grantType: 'refresh_token',
     client,
@@ -154,10 +174,12 @@ async function refreshTokenGrant(
   });
   if (!(await store.grants.rotateRefreshToken(stored.tokenDigest, clock.now(), mint.records))) {
     // Lost a race with another use of the same token: that is reuse too (RFC 9700 §4.14.2).
-    await store.grants.revoke(stored.grantId, clock.now());
+    if (await store.grants.revoke(stored.grantId, clock.now())) announceReuse(deps, 'refresh', stored);
     throw refreshReuseError();
   }
-  return { ...mint.issued, ...idToken };
+  const issued = { ...mint.issued, ...idToken };
+  announceIssued(deps, 'refresh_token', client, stored, issued);
+  return issued;
 }
 
 async function clientCredentialsGrant(
@@ -176,6 +198,7 @@ async function clientCredentialsGrant(
     refreshScope: null,
   });
   await deps.store.tokens.insert(mint.records);
+  announceIssued(deps, 'client_credentials', client, { userId: null, grantId: null }, mint.issued);
   return mint.issued;
 }
 
@@ -193,6 +216,9 @@ async function passwordGrant(
   let user: { id: string; username: string };
   try {
     user = await verifyCredentials(deps, { ...request, ip: input.ip, clientId: client.clientId });
+    // A host's account gets its users row before the grant points at it (a clash is refused).
+    const accounts = accountsOf(deps);
+    if (!accounts.builtIn) await accounts.ensureStored(user.id, deps.clock.now());
   } catch (error) {
     if (isOAuthError(error) && error.code === 'too_many_requests') {
       throw throttledCredentialsError(deps.config.throttle.window);
@@ -217,6 +243,7 @@ async function passwordGrant(
     sid: null,
     nonce: null,
     claims: null,
+    passwordSignIn: true,
   });
   await deps.store.grants.createWithTokens(
     {
@@ -233,7 +260,9 @@ async function passwordGrant(
     mint.records,
   );
   await recordPasswordGrantSignIn(deps, user, { ip: input.ip, clientId: client.clientId });
-  return { ...mint.issued, ...idToken };
+  const issued = { ...mint.issued, ...idToken };
+  announceIssued(deps, 'password', client, { userId: user.id, grantId }, issued);
+  return issued;
 }
 
 const GRANTS: Record<TokenGrantType, Grant> = {

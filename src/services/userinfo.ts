@@ -5,7 +5,7 @@
 import { digest } from '../crypto/digest.js';
 import { OAuthError } from '../protocol/errors.js';
 import { releasedClaims } from '../protocol/oidc-core/claims.js';
-import type { ServiceDeps } from './deps.js';
+import { accountsOf, type ServiceDeps } from './deps.js';
 import { subjectFor } from './subject.js';
 
 /**
@@ -21,11 +21,11 @@ export async function userinfo(deps: ServiceDeps, token: string): Promise<Record
     });
   if (!record?.userId) throw invalid();
   const [user, client, grant] = await Promise.all([
-    deps.store.users.findById(record.userId),
+    accountsOf(deps).find(record.userId),
     deps.store.clients.findById(record.clientId),
     record.grantId ? deps.store.grants.find(record.grantId) : null,
   ]);
-  if (!user || user.disabled || !client) throw invalid();
+  if (!user || !client) throw invalid();
   return {
     ...releasedClaims(user, record.scope, grant?.claims ?? null, 'userinfo'),
     // §5.3.2: "The sub Claim MUST always be returned", the same as in the ID token.

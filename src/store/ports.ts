@@ -171,6 +171,14 @@ export interface Users {
   update(id: string, change: UserChange, now: number, audit?: AuditEventRecord): Promise<UserRecord | null>;
   /** Revokes every grant of the user with its tokens and unused codes, and records `audit`, together. */
   revokeGrants(id: string, now: number, audit?: AuditEventRecord): Promise<RevokedCounts>;
+  /**
+   * Makes sure a row with this id exists for a host application's account (issue 8), so sessions,
+   * grants, consents and tokens can point at it: marked external, no password (none verifies), an
+   * empty profile, a user name no built-in user can have. Never changes a row. True when the row
+   * with this id is (now) an external one; false when it is a built-in user's, which a host
+   * account must never adopt.
+   */
+  ensureExternal(id: string, now: number): Promise<boolean>;
 }
 
 /** What a bulk revocation ended: grants, and tokens (with or without a grant) not revoked before. */

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { type DevStack, startDevStack } from '../../examples/start.js';
+import { freshDatabaseUrl } from '../helpers/database.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const ADMIN_PASSWORD = 'a-test-password-123';
@@ -87,7 +88,10 @@ export interface Stack extends DevStack {
   stop(): Promise<void>;
 }
 
-/** Exactly what `npm start` runs, on two free ports and a fresh data directory. */
+/**
+ * Exactly what `npm start` runs, on two free ports and a fresh data directory; Latchkey's own
+ * store is the engine under test (a file in the data directory, or a fresh PostgreSQL schema).
+ */
 export async function startStack(): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-browser-'));
   const [latchkeyPort, examplePort] = await Promise.all([stackPort(9000), stackPort(5000)]);
@@ -99,6 +103,7 @@ export async function startStack(): Promise<Stack> {
       LATCHKEY_PORT: String(latchkeyPort),
       LATCHKEY_LOG_LEVEL: 'silent',
       LATCHKEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      LATCHKEY_DATABASE_URL: await freshDatabaseUrl(dataDir),
     },
     log: () => {},
   });

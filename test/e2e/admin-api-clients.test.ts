@@ -17,6 +17,7 @@ import {
   basic,
   callApi,
   expectNoServerErrors,
+  insertionOrder,
   postToken,
   REDIRECT_URI,
   sha256,
@@ -48,8 +49,10 @@ afterEach(() => expectNoServerErrors());
 const post = (path: string, body: unknown) => api(f.t, 'POST', path, { token: f.token, body });
 const auditFor = (targetId: string) =>
   withDb(f.t, (db) =>
-    db.prepare('SELECT * FROM audit_events WHERE target_id = ? ORDER BY at, rowid').all(targetId),
-  ) as Array<{ action: string; actor_type: string; actor_id: string; details: string }>;
+    db
+      .prepare(`SELECT * FROM audit_events WHERE target_id = ? ORDER BY at, ${insertionOrder(db)}`)
+      .all<{ action: string; actor_type: string; actor_id: string; details: string }>(targetId),
+  );
 
 const WEB_APP = {
   client_name: 'Web App',
@@ -76,7 +79,7 @@ describe('POST /clients', () => {
     });
     const secret = created.client_secret!;
     expect(secret.length).toBeGreaterThanOrEqual(40);
-    const row = withDb(f.t, (db) =>
+    const row = await withDb(f.t, (db) =>
       db.prepare("SELECT secret_digest FROM clients WHERE client_id = 'web-app'").get(),
     );
     expect(row).toEqual({ secret_digest: sha256(secret) });
@@ -98,7 +101,7 @@ describe('POST /clients', () => {
 
   it('records admin.client.created with the actor and no secret', async () => {
     const response = await post('/clients', { ...WEB_APP, client_id: 'audited' });
-    const events = auditFor('audited');
+    const events = await auditFor('audited');
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       action: 'admin.client.created',
@@ -278,9 +281,9 @@ describe('refused client input changes nothing', () => {
   ];
 
   it.each(cases)('%s', async (_name, body, status, error, field) => {
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expectApiError(await post('/clients', body), status, error, field);
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 
   it.each([
@@ -289,16 +292,16 @@ describe('refused client input changes nothing', () => {
     ['a form instead of JSON', 'client_name=X', 'application/x-www-form-urlencoded', 415],
     ['text instead of JSON', '{"client_name":"X"}', 'text/plain', 415],
   ])('%s', async (_name, raw, contentType, status) => {
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     const response = await api(f.t, 'POST', '/clients', { token: f.token, body: raw, contentType });
     expect(response.status).toBe(status);
     expect(response.body.error).toEqual(expect.any(String));
     expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 
   it('refuses a body without a Content-Type', async () => {
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     const response = await fetch(`${f.t.url}/admin/api/v1/clients`, {
       method: 'POST',
       headers: { authorization: `Bearer ${f.token}` },
@@ -306,7 +309,7 @@ describe('refused client input changes nothing', () => {
     });
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 });
 
@@ -393,12 +396,12 @@ describe('PATCH /clients/{client_id}', () => {
       client_uri: 'https://app.example.com',
       scope: 'openid profile email',
     });
-    const digest = withDb(f.t, (db) =>
+    const digest = await withDb(f.t, (db) =>
       db.prepare("SELECT secret_digest FROM clients WHERE client_id = 'patch-me'").get(),
     );
     expect(digest).toEqual({ secret_digest: sha256(secret) });
 
-    const updated = auditFor('patch-me').filter((e) => e.action === 'admin.client.updated');
+    const updated = (await auditFor('patch-me')).filter((e) => e.action === 'admin.client.updated');
     expect(updated).toHaveLength(1);
     const details = JSON.parse(updated[0]!.details);
     expect(details.before).toMatchObject({
@@ -416,13 +419,13 @@ describe('PATCH /clients/{client_id}', () => {
 
   it('accepts a patch that changes nothing, and records nothing', async () => {
     await post('/clients', { ...WEB_APP, client_id: 'same' });
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     const response = await api(f.t, 'PATCH', '/clients/same', {
       token: f.token,
       body: { client_name: 'Web App' },
     });
     expect(response.status).toBe(200);
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
     expect((await api(f.t, 'PATCH', '/clients/same', { token: f.token, body: {} })).status).toBe(200);
   });
 
@@ -466,19 +469,19 @@ describe('PATCH /clients/{client_id}', () => {
     ['a secret', { client_secret: 'chosen' }, 'invalid_request', 'client_secret'],
   ])('refuses %s and changes nothing', async (_name, body, error, field) => {
     await post('/clients', { ...WEB_APP, client_id: 'guarded' });
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expectApiError(await api(f.t, 'PATCH', '/clients/guarded', { token: f.token, body }), 400, error, field);
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 
   it('answers 404 for an unknown client', async () => {
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expectApiError(
       await api(f.t, 'PATCH', '/clients/nobody', { token: f.token, body: { client_name: 'X' } }),
       404,
       'not_found',
     );
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 });
 
@@ -489,13 +492,13 @@ describe('POST /clients/{client_id}/secret', () => {
       client_name: 'Svc',
       grant_types: ['client_credentials'],
     });
-    const old = withDb(f.t, (db) =>
+    const old = await withDb(f.t, (db) =>
       db.prepare("SELECT secret_digest FROM clients WHERE client_id = 'rotating'").get(),
     );
     const response = await post('/clients/rotating/secret', undefined);
     expect(response.status).toBe(200);
     const { client_secret: secret } = ClientSecret.parse(response.body);
-    const now = withDb(f.t, (db) =>
+    const now = await withDb(f.t, (db) =>
       db.prepare("SELECT secret_digest FROM clients WHERE client_id = 'rotating'").get(),
     );
     expect(now).toEqual({ secret_digest: sha256(secret) });
@@ -503,7 +506,7 @@ describe('POST /clients/{client_id}/secret', () => {
     expect(await clientCredentialsToken(f.t, { clientId: 'rotating', clientSecret: secret })).toEqual(
       expect.any(String),
     );
-    const [event] = auditFor('rotating').filter((e) => e.action === 'admin.client.secret_rotated');
+    const [event] = (await auditFor('rotating')).filter((e) => e.action === 'admin.client.secret_rotated');
     expect(event).toBeDefined();
     expect(event!.details).not.toContain(secret);
   });
@@ -515,10 +518,10 @@ describe('POST /clients/{client_id}/secret', () => {
       redirect_uris: [REDIRECT_URI],
       token_endpoint_auth_method: 'none',
     });
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expectApiError(await post('/clients/public-one/secret', undefined), 400, 'invalid_client_metadata');
     expectApiError(await post('/clients/nobody/secret', undefined), 404, 'not_found');
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 });
 
@@ -553,7 +556,9 @@ describe('DELETE /clients/{client_id} and revoke-all', () => {
     expect(response.text).toBe('');
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(
-      withDb(f.t, (db) => db.prepare("SELECT count(*) AS n FROM tokens WHERE client_id = 'doomed'").get()),
+      await withDb(f.t, (db) =>
+        db.prepare("SELECT count(*) AS n FROM tokens WHERE client_id = 'doomed'").get(),
+      ),
     ).toEqual({ n: 0 });
     expect((await callApi(f.t, `Bearer ${token}`)).status).toBe(401);
     const refused = await postToken(f.t, {
@@ -562,12 +567,12 @@ describe('DELETE /clients/{client_id} and revoke-all', () => {
     });
     expect(refused.status).toBe(401);
     expectApiError(await api(f.t, 'GET', '/clients/doomed', { token: f.token }), 404, 'not_found');
-    const [deleted] = auditFor('doomed').filter((e) => e.action === 'admin.client.deleted');
+    const [deleted] = (await auditFor('doomed')).filter((e) => e.action === 'admin.client.deleted');
     expect(JSON.parse(deleted!.details).before).toMatchObject({ client_id: 'doomed', client_name: 'D' });
     // Deleting again: 404, nothing changed.
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expectApiError(await api(f.t, 'DELETE', '/clients/doomed', { token: f.token }), 404, 'not_found');
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 });
 
@@ -577,7 +582,7 @@ describe('the CLI and the API share one rule set', () => {
     const io: CliIo = {
       out: () => {},
       err: (line) => err.push(line),
-      env: { LATCHKEY_DATABASE_URL: `sqlite:${f.t.dbPath}`, LATCHKEY_LOG_LEVEL: 'silent' },
+      env: { LATCHKEY_DATABASE_URL: f.t.databaseUrl, LATCHKEY_LOG_LEVEL: 'silent' },
       readStdin: async () => '',
     };
     return { code: await runCli(argv, io), err: err.join('\n') };
@@ -588,13 +593,13 @@ describe('the CLI and the API share one rule set', () => {
     ['https://app.example.com/cb#fragment'],
     ['http://not-loopback.example/cb'],
   ])('refuses the redirect URI %s with the same message', async (uri) => {
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     const fromApi = await post('/clients', { client_name: 'Same', redirect_uris: [uri] });
     const fromCli = await cli(['clients', 'create', '-n', 'Same', '-r', uri]);
     expect(fromApi.status).toBe(400);
     expect(fromCli.code).toBe(1);
     expect(fromCli.err).toBe(`error: ${fromApi.body.error_description}`);
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 
   it('refuses the same patch with the same message, and the CLI change is audited too', async () => {
@@ -606,7 +611,7 @@ describe('the CLI and the API share one rule set', () => {
     const fromCli = await cli(['clients', 'update', 'shared-rules', '-g', 'refresh_token']);
     expect(fromCli.err).toBe(`error: ${fromApi.body.error_description}`);
     expect((await cli(['clients', 'update', 'shared-rules', '-n', 'From CLI'])).code).toBe(0);
-    const [event] = auditFor('shared-rules').filter((e) => e.action === 'admin.client.updated');
+    const [event] = (await auditFor('shared-rules')).filter((e) => e.action === 'admin.client.updated');
     expect(event).toMatchObject({ actor_type: 'system', actor_id: 'cli' });
     expect(JSON.parse(event!.details)).toEqual({
       before: { client_name: 'Web App' },

@@ -102,8 +102,8 @@ export function withSession(session: Session, csrf?: string): Record<string, str
 }
 
 /** Every row of the tables an admin request could change, to compare before and after a refusal. */
-export function snapshot(t: TestServer): Record<string, unknown[]> {
-  return withDb(t, (db) => {
+export function snapshot(t: TestServer): Promise<Record<string, unknown[]>> {
+  return withDb(t, async (db) => {
     const out: Record<string, unknown[]> = {};
     for (const table of [
       'users',
@@ -115,7 +115,9 @@ export function snapshot(t: TestServer): Record<string, unknown[]> {
       'audit_events',
       'signing_keys',
     ]) {
-      out[table] = db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all();
+      // Sorted here rather than by rowid, which PostgreSQL has not: only the set of rows matters.
+      const rows = await db.prepare(`SELECT * FROM ${table}`).all();
+      out[table] = rows.map((row) => JSON.stringify(row)).sort();
     }
     return out;
   });

@@ -18,6 +18,7 @@ import {
   basic,
   callApi,
   expectNoServerErrors,
+  insertionOrder,
   obtainTokens,
   postToken,
   type RegisteredTestClient,
@@ -117,7 +118,7 @@ describe('who may call', () => {
     });
     expect(created.status).toBe(201);
     secrets.push(String(created.body.client_secret));
-    const [event] = withDb(f.t, (db) =>
+    const [event] = await withDb(f.t, (db) =>
       db
         .prepare('SELECT actor_type, actor_id FROM audit_events WHERE target_id = ?')
         .all(created.body.client_id),
@@ -226,14 +227,14 @@ describe('who may call', () => {
 
   it.each(refusals)('refuses %s: nothing changes', async (_name, headersOf, status, error) => {
     const headers = await headersOf();
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     const response = await api(f.t, 'POST', '/clients', { body: NEW_CLIENT, headers });
     expectApiError(response, status, error);
     if (status === 401) expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="latchkey"/);
     if (error === 'insufficient_scope') {
       expect(response.headers.get('www-authenticate')).toContain(`scope="${ADMIN_SCOPE}"`);
     }
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
     // Reads are refused the same way (CSRF aside).
     if (!String(_name).includes('CSRF'))
       expect((await api(f.t, 'GET', '/clients', { headers })).status).toBe(status);
@@ -248,7 +249,7 @@ describe('who may call', () => {
       body: { token: revoked },
     });
     expect(revocation.status).toBe(200);
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expectApiError(
       await api(f.t, 'POST', '/clients', { token: revoked, body: NEW_CLIENT }),
       401,
@@ -264,7 +265,7 @@ describe('who may call', () => {
     } finally {
       f.t.clock.advance(-24 * 3600);
     }
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 
   it('authenticates before reading the body', async () => {
@@ -278,20 +279,20 @@ describe('who may call', () => {
   it('answers a session request CSRF-free on reads only', async () => {
     const csrf = await csrfOf(adminSession);
     expect((await api(f.t, 'GET', '/users', { headers: withSession(adminSession) })).status).toBe(200);
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expectApiError(
       await api(f.t, 'DELETE', '/clients/ops', { headers: withSession(adminSession) }),
       403,
       'access_denied',
     );
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
     // The CSRF token is tied to the browser cookie: another browser's token does not do.
     expectApiError(
       await api(f.t, 'DELETE', '/clients/ops', { headers: withSession(userSession, csrf) }),
       403,
       'access_denied',
     );
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 });
 
@@ -347,9 +348,9 @@ describe('grants', () => {
   });
 
   it('answers 404 for an unknown grant and changes nothing', async () => {
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expectApiError(await api(f.t, 'DELETE', '/grants/nope', { token: f.token }), 404, 'not_found');
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 });
 
@@ -375,9 +376,13 @@ describe('signing keys', () => {
       (await api(f.t, 'POST', `/keys/${old}/retire`, { token: f.token })).body,
     );
     expect(retired).toMatchObject({ kid: old, was_signing: false });
-    const actions = withDb(f.t, (db) =>
-      db.prepare("SELECT action, details FROM audit_events WHERE action LIKE 'admin.keys.%'").all(),
-    ) as Array<{ action: string; details: string }>;
+    const actions = await withDb(f.t, (db) =>
+      db
+        .prepare(
+          `SELECT action, details FROM audit_events WHERE action LIKE 'admin.keys.%' ORDER BY at, ${insertionOrder(db)}`,
+        )
+        .all<{ action: string; details: string }>(),
+    );
     expect(actions.map((a) => a.action)).toEqual([
       'admin.keys.rotated',
       'admin.keys.rotated',
@@ -387,7 +392,7 @@ describe('signing keys', () => {
   });
 
   it('refuses a bad algorithm, an unknown kid and a second retirement', async () => {
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expectApiError(
       await api(f.t, 'POST', '/keys/rotate', { token: f.token, body: { alg: 'HS256' } }),
       400,
@@ -395,7 +400,7 @@ describe('signing keys', () => {
       'alg',
     );
     expectApiError(await api(f.t, 'POST', '/keys/nope/retire', { token: f.token }), 400, 'invalid_request');
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 });
 
@@ -438,7 +443,9 @@ describe('the audit log', () => {
     expect(past.items).toHaveLength(1);
 
     // No secret, token, password or digest anywhere in the log.
-    const everything = JSON.stringify(withDb(f.t, (db) => db.prepare('SELECT * FROM audit_events').all()));
+    const everything = JSON.stringify(
+      await withDb(f.t, (db) => db.prepare('SELECT * FROM audit_events').all()),
+    );
     for (const secret of secrets) {
       expect(everything).not.toContain(secret);
       expect(everything).not.toContain(sha256(secret));

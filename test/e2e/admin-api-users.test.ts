@@ -13,6 +13,7 @@ import {
   basic,
   callApi,
   expectNoServerErrors,
+  insertionOrder,
   obtainTokens,
   postToken,
   type RegisteredTestClient,
@@ -65,10 +66,10 @@ const audit = (targetId: string) =>
   withDb(f.t, (db) =>
     db
       .prepare(
-        'SELECT action, actor_type, actor_id, details FROM audit_events WHERE target_id = ? ORDER BY at, rowid',
+        `SELECT action, actor_type, actor_id, details FROM audit_events WHERE target_id = ? ORDER BY at, ${insertionOrder(db)}`,
       )
-      .all(targetId),
-  ) as Array<{ action: string; actor_type: string; actor_id: string; details: string }>;
+      .all<{ action: string; actor_type: string; actor_id: string; details: string }>(targetId),
+  );
 
 describe('POST /users', () => {
   it('creates a user with claims and the admin flag, and audits it without the password', async () => {
@@ -89,7 +90,7 @@ describe('POST /users', () => {
     expect(response.headers.get('location')).toBe(`/admin/api/v1/users/${user.id}`);
     expect(response.text).not.toMatch(/argon|password/i);
     expect(await loginStatus('carol')).toBe(303);
-    const [created] = audit(user.id);
+    const [created] = await audit(user.id);
     expect(created).toMatchObject({ action: 'admin.user.created', actor_type: 'client', actor_id: 'ops' });
     expect(JSON.parse(created!.details).after).toMatchObject({ username: 'carol', is_admin: true });
     expect(created!.details).not.toMatch(/argon|correct horse/);
@@ -138,13 +139,13 @@ describe('POST /users', () => {
     ['a duplicate username', { username: 'admin-dup', password: PASSWORD }, 409, 'username'],
   ])('refuses %s, naming the field, and changes nothing', async (name, body, status, field) => {
     if (name === 'a duplicate username') await newUser('admin-dup');
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expectApiError(await post('/users', body), status, 'invalid_request', field);
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 
   it('refuses malformed JSON and other content types', async () => {
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expect(
       (
         await api(f.t, 'POST', '/users', {
@@ -163,7 +164,7 @@ describe('POST /users', () => {
         })
       ).status,
     ).toBe(415);
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 });
 
@@ -207,7 +208,7 @@ describe('PATCH /users/{id}', () => {
       profile: { name: 'Erin Smith', email: 'erin@example.com' },
     });
     expect(response.body.profile).not.toHaveProperty('nickname');
-    const updated = audit(user.id).find((e) => e.action === 'admin.user.updated')!;
+    const updated = (await audit(user.id)).find((e) => e.action === 'admin.user.updated')!;
     expect(JSON.parse(updated.details)).toEqual({
       before: { is_admin: false, profile: { name: 'Erin', nickname: 'E' } },
       after: { is_admin: true, profile: { name: 'Erin Smith', email: 'erin@example.com' } },
@@ -221,9 +222,9 @@ describe('PATCH /users/{id}', () => {
     ['a set claim', { profile: { updated_at: 5 } }, 'profile.updated_at'],
   ])('refuses %s and changes nothing', async (_name, body, field) => {
     const user = await newUser(`guarded-${_name.length}-${field.length}`);
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expectApiError(await patch(`/users/${user.id}`, body), 400, 'invalid_request', field);
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 
   it('answers 404 for an unknown user', async () => {
@@ -249,17 +250,17 @@ describe('disabling a user', () => {
     expect(refresh.status).toBe(400);
     expect(refresh.body.error).toBe('invalid_grant');
     expect((await callApi(f.t, `Bearer ${tokens.accessToken}`)).status).toBe(401);
-    const left = withDb(f.t, (db) => ({
-      sessions: db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').get(user.id),
-      liveTokens: db
+    const left = await withDb(f.t, async (db) => ({
+      sessions: await db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').get(user.id),
+      liveTokens: await db
         .prepare('SELECT count(*) AS n FROM tokens WHERE user_id = ? AND revoked_at IS NULL')
         .get(user.id),
-      liveGrants: db
+      liveGrants: await db
         .prepare('SELECT count(*) AS n FROM grants WHERE user_id = ? AND revoked_at IS NULL')
         .get(user.id),
     }));
     expect(left).toEqual({ sessions: { n: 0 }, liveTokens: { n: 0 }, liveGrants: { n: 0 } });
-    expect(audit(user.id).map((e) => e.action)).toContain('admin.user.disabled');
+    expect((await audit(user.id)).map((e) => e.action)).toContain('admin.user.disabled');
 
     // Enabled again, the account signs in; the revoked tokens stay revoked.
     expect(User.parse((await patch(`/users/${user.id}`, { disabled: false })).body).disabled).toBe(false);
@@ -268,9 +269,9 @@ describe('disabling a user', () => {
   });
 
   it('answers 404 for an unknown user and changes nothing', async () => {
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expectApiError(await post('/users/nobody/disable'), 404, 'not_found');
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 });
 
@@ -281,11 +282,13 @@ describe('POST /users/{id}/password', () => {
     const response = await post(`/users/${user.id}/password`, { password: 'a brand new passphrase' });
     expect(response.status).toBe(204);
     expect(
-      withDb(f.t, (db) => db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').get(user.id)),
+      await withDb(f.t, (db) =>
+        db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').get(user.id),
+      ),
     ).toEqual({ n: 0 });
     expect(await loginStatus('grace')).toBe(401);
     expect(await loginStatus('grace', 'a brand new passphrase')).toBe(303);
-    const event = audit(user.id).find((e) => e.action === 'admin.user.password_set')!;
+    const event = (await audit(user.id)).find((e) => e.action === 'admin.user.password_set')!;
     expect(event.details).not.toMatch(/brand new|argon/);
   });
 
@@ -295,9 +298,9 @@ describe('POST /users/{id}/password', () => {
     ['a number', { password: 123456789 }, 400, 'password'],
   ])('refuses %s and changes nothing', async (_name, body, status, field) => {
     const user = await newUser(`pw-${field}-${_name.length}`);
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     expectApiError(await post(`/users/${user.id}/password`, body), status, 'invalid_request', field);
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
   });
 });
 
@@ -314,7 +317,7 @@ describe('revoking a user’s grants and sessions', () => {
     expect(SessionsEnded.parse((await post(`/users/${user.id}/sessions/revoke-all`)).body)).toEqual({
       sessions_ended: 2,
     });
-    expect(audit(user.id).map((e) => e.action)).toEqual(
+    expect((await audit(user.id)).map((e) => e.action)).toEqual(
       expect.arrayContaining(['admin.user.grants_revoked', 'sessions.revoked']),
     );
   });
@@ -325,7 +328,7 @@ describe('an admin session', () => {
     const me = await newUser('ivy', { is_admin: true });
     const session = await signIn(f.t, 'ivy');
     const csrf = String((await api(f.t, 'GET', '/me', { headers: withSession(session) })).body.csrf_token);
-    const before = snapshot(f.t);
+    const before = await snapshot(f.t);
     const demote = await api(f.t, 'PATCH', `/users/${me.id}`, {
       body: { is_admin: false },
       headers: withSession(session, csrf),
@@ -335,7 +338,7 @@ describe('an admin session', () => {
       headers: withSession(session, csrf),
     });
     expectApiError(disable, 400, 'invalid_request', undefined);
-    expect(snapshot(f.t)).toEqual(before);
+    expect(await snapshot(f.t)).toEqual(before);
     // Another admin (here the Ops client) can.
     expect((await patch(`/users/${me.id}`, { is_admin: false })).status).toBe(200);
   });

@@ -109,7 +109,7 @@ describe('who gets in', () => {
     for (const path of ['/admin', '/admin/clients', '/admin/users', '/admin/keys', '/admin/audit']) {
       expectErrorPage(await bob.get(at(path)), 403);
     }
-    const before = clientCount();
+    const before = await clientCount();
     const account = await bob.get(at('/account'));
     const refused = await bob.post(at('/admin/clients'), {
       csrf_token: csrfToken(account.text),
@@ -117,7 +117,7 @@ describe('who gets in', () => {
       redirect_uris: 'https://sneaky.example.com/cb',
     });
     expectErrorPage(refused, 403);
-    expect(clientCount()).toBe(before);
+    expect(await clientCount()).toBe(before);
   });
 
   it('shows an admin the console with its nav', async () => {
@@ -131,13 +131,13 @@ describe('who gets in', () => {
 
 describe('clients', () => {
   it('refuses a post without the CSRF token and creates nothing', async () => {
-    const before = clientCount();
+    const before = await clientCount();
     const page = await admin.post(at('/admin/clients'), {
       client_name: 'No token',
       redirect_uris: 'https://x.example/cb',
     });
     expectErrorPage(page, 403);
-    expect(clientCount()).toBe(before);
+    expect(await clientCount()).toBe(before);
   });
 
   it('creates a client, shows its secret once, and the secret works at /oauth/token', async () => {
@@ -165,7 +165,7 @@ describe('clients', () => {
   });
 
   it('re-renders the form with the error for a bad redirect URI, keeping what was typed', async () => {
-    const before = clientCount();
+    const before = await clientCount();
     for (const uri of ['javascript:alert(1)', 'https://app.example.com/cb#fragment']) {
       const page = await postFrom(admin, '/admin/clients/new', '/admin/clients', {
         ...NEW_CLIENT,
@@ -177,7 +177,7 @@ describe('clients', () => {
       expect(page.text).toContain('redirect_uris[0]');
       expect(page.text).toContain('value="Bad &lt;b&gt;app&lt;/b&gt;"');
     }
-    expect(clientCount()).toBe(before);
+    expect(await clientCount()).toBe(before);
   });
 
   it('edits a client, and refuses an edit the registration rules refuse', async () => {

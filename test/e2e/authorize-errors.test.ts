@@ -71,9 +71,9 @@ function params(changes: Record<string, string | null> = {}): [string, string][]
 
 /** Runs a refused request and checks that no code, grant, token, interaction or session was written. */
 async function refused(pairs: [string, string][]): Promise<Page> {
-  const before = issuedCounts(t);
+  const before = await issuedCounts(t);
   const page = await authorizeWith(pairs);
-  expect(issuedCounts(t)).toEqual(before);
+  expect(await issuedCounts(t)).toEqual(before);
   return page;
 }
 
@@ -341,7 +341,7 @@ describe('sessions', () => {
     browser.setCookie('lk_session', sessionId);
     const replayed = await again(browser);
     expect(replayed.location).toMatch(/^\/interaction\//);
-    expect(countRows(t, 'sessions', 'id_digest = ?', sha256(sessionId))).toBe(0);
+    expect(await countRows(t, 'sessions', 'id_digest = ?', sha256(sessionId))).toBe(0);
   });
 
   it('does not honour a made-up session cookie', async () => {
@@ -359,14 +359,14 @@ describe('the interaction pages', () => {
 
   it('refuses a login POST without or with a wrong csrf_token (403), and signs nobody in', async () => {
     const { browser, interaction } = await reachLogin(t, client);
-    const before = issuedCounts(t);
+    const before = await issuedCounts(t);
     for (const csrf of [undefined, 'wrong', '', `${browser.cookie('lk_browser')}x`]) {
       const form: Record<string, string> = { username: 'erin', password: PASSWORD };
       if (csrf !== undefined) form.csrf_token = csrf;
       const page = await browser.post(`${interaction}/login`, form);
       expectErrorPage(page, 403);
     }
-    expect(issuedCounts(t)).toEqual(before);
+    expect(await issuedCounts(t)).toEqual(before);
     expect(browser.cookie('lk_session')).toBeUndefined();
   });
 
@@ -400,13 +400,13 @@ describe('the interaction pages', () => {
 
   it('refuses a consent POST without or with a wrong csrf_token (403), and issues no code', async () => {
     const { browser, interaction } = await reachConsent(t, client, 'frank');
-    const before = issuedCounts(t);
+    const before = await issuedCounts(t);
     for (const csrf of [undefined, 'wrong']) {
       const form: Record<string, string> = { decision: 'allow' };
       if (csrf !== undefined) form.csrf_token = csrf;
       expectErrorPage(await browser.post(`${interaction}/consent`, form), 403);
     }
-    expect(issuedCounts(t)).toEqual(before);
+    expect(await issuedCounts(t)).toEqual(before);
   });
 
   it("refuses another browser's interaction (400), even with that browser's own valid CSRF token", async () => {
@@ -414,7 +414,7 @@ describe('the interaction pages', () => {
     const other = new TestBrowser();
     // The other browser gets its own CSRF cookie from the plain login page.
     const own = await other.get(`${t.url}/login`);
-    const before = issuedCounts(t);
+    const before = await issuedCounts(t);
     expectErrorPage(await other.get(interaction), 400);
     expectErrorPage(
       await other.post(`${interaction}/login`, {
@@ -424,7 +424,7 @@ describe('the interaction pages', () => {
       }),
       400,
     );
-    expect(issuedCounts(t)).toEqual(before);
+    expect(await issuedCounts(t)).toEqual(before);
     expect(other.cookie('lk_session')).toBeUndefined();
   });
 
@@ -458,7 +458,7 @@ describe('the interaction pages', () => {
     const login = await reachLogin(t, client);
     const consent = await reachConsent(t, client, 'ivy');
     t.clock.advance(901);
-    const before = issuedCounts(t);
+    const before = await issuedCounts(t);
     expectErrorPage(await login.browser.get(login.interaction), 400);
     expectErrorPage(
       await login.browser.post(`${login.interaction}/login`, {
@@ -475,12 +475,12 @@ describe('the interaction pages', () => {
       }),
       400,
     );
-    expect(issuedCounts(t)).toEqual(before);
+    expect(await issuedCounts(t)).toEqual(before);
   });
 
   it('refuses a consent decision other than allow or deny (400), issuing nothing', async () => {
     const { browser, page, interaction } = await reachConsent(t, client, 'jack');
-    const before = issuedCounts(t);
+    const before = await issuedCounts(t);
     for (const decision of ['', 'yes', 'ALLOW', 'allow ', 'auto']) {
       const answer = await browser.post(`${interaction}/consent`, {
         csrf_token: csrfToken(page.text),
@@ -489,7 +489,7 @@ describe('the interaction pages', () => {
       expect({ decision, status: answer.status }).toEqual({ decision, status: 400 });
       expectErrorPage(answer, 400);
     }
-    expect(issuedCounts(t)).toEqual(before);
+    expect(await issuedCounts(t)).toEqual(before);
   });
 
   it('cannot be completed twice: the second consent is refused and only one code exists', async () => {
@@ -503,7 +503,7 @@ describe('the interaction pages', () => {
     expectErrorPage(second, 400);
     const deny = await browser.post(`${interaction}/consent`, { ...form, decision: 'deny' });
     expectErrorPage(deny, 400);
-    expect(countRows(t, 'authorization_codes', 'user_id = ?', user.id)).toBe(1);
+    expect(await countRows(t, 'authorization_codes', 'user_id = ?', user.id)).toBe(1);
   });
 
   it('refuses a deny after the interaction was used, and issues nothing on deny', async () => {
@@ -522,7 +522,7 @@ describe('the interaction pages', () => {
       await browser.post(`${interaction}/consent`, { csrf_token: csrfToken(page.text), decision: 'allow' }),
       400,
     );
-    expect(countRows(t, 'authorization_codes', 'user_id = ?', user.id)).toBe(0);
-    expect(countRows(t, 'consents', 'user_id = ?', user.id)).toBe(0);
+    expect(await countRows(t, 'authorization_codes', 'user_id = ?', user.id)).toBe(0);
+    expect(await countRows(t, 'consents', 'user_id = ?', user.id)).toBe(0);
   });
 });

@@ -81,9 +81,9 @@ function clientCredentials(
 
 /** A request that must be refused: nothing issued, nothing revoked. */
 async function refused(request: TokenPost): Promise<JsonResponse> {
-  const before = issuedCounts(t);
+  const before = await issuedCounts(t);
   const response = await postToken(t, request);
-  expect(issuedCounts(t)).toEqual(before);
+  expect(await issuedCounts(t)).toEqual(before);
   return response;
 }
 
@@ -156,10 +156,10 @@ describe('registration', () => {
 
 describe('client_credentials grant', () => {
   it('issues an access token with the registered scope and no refresh token (client_secret_basic)', async () => {
-    const before = issuedCounts(t);
+    const before = await issuedCounts(t);
     const accessToken = expectClientCredentialsToken(await clientCredentials(service), 'api:read api:write');
     // One access token, no grant-bound refresh token.
-    expect(issuedCounts(t).tokens).toBe(before.tokens! + 1);
+    expect((await issuedCounts(t)).tokens).toBe(before.tokens! + 1);
 
     const me = await callApi(t, `Bearer ${accessToken}`);
     expect(me.status).toBe(200);

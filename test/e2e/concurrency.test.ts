@@ -50,7 +50,7 @@ describe('races', () => {
       redirect_uri: REDIRECT_URI,
       code_verifier: verifier!,
     };
-    const tokensBefore = countRows(t, 'tokens');
+    const tokensBefore = await countRows(t, 'tokens');
 
     const responses = await Promise.all(
       Array.from({ length: PARALLEL }, () => postToken(t, { authorization: auth(), body })),
@@ -66,8 +66,8 @@ describe('races', () => {
         error: 'invalid_grant',
       });
     // One access and one refresh token were written, no more.
-    expect(countRows(t, 'tokens')).toBe(tokensBefore + 2);
-    expect(countRows(t, 'tokens', 'user_id = ?', user.id)).toBe(2);
+    expect(await countRows(t, 'tokens')).toBe(tokensBefore + 2);
+    expect(await countRows(t, 'tokens', 'user_id = ?', user.id)).toBe(2);
 
     // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server
     // MUST deny the request and SHOULD revoke (when possible) all tokens previously issued based on
@@ -80,14 +80,14 @@ describe('races', () => {
       body: { grant_type: 'refresh_token', refresh_token: winner.refresh_token as string },
     });
     expect(refresh.body.error).toBe('invalid_grant');
-    expect(countRows(t, 'tokens', 'user_id = ? AND revoked_at IS NULL', user.id)).toBe(0);
+    expect(await countRows(t, 'tokens', 'user_id = ? AND revoked_at IS NULL', user.id)).toBe(0);
   });
 
   it(`lets exactly one of ${PARALLEL} parallel refreshes of one refresh token win, then revokes the grant`, async () => {
     const user = await createUser(t, 'bob');
     const tokens = await obtainTokens(t, client, { username: 'bob' });
     const body = { grant_type: 'refresh_token', refresh_token: tokens.refreshToken };
-    const tokensBefore = countRows(t, 'tokens');
+    const tokensBefore = await countRows(t, 'tokens');
 
     const responses = await Promise.all(
       Array.from({ length: PARALLEL }, () => postToken(t, { authorization: auth(), body })),
@@ -105,14 +105,14 @@ describe('races', () => {
       });
     }
     // Exactly one rotation was written.
-    expect(countRows(t, 'tokens')).toBe(tokensBefore + 2);
+    expect(await countRows(t, 'tokens')).toBe(tokensBefore + 2);
     // RFC 9700 §4.14.2: the other uses of the rotated token are reuse, which revokes the whole
     // grant — the winner's new tokens included — and the original tokens too.
     for (const winner of winners) {
       expect((await callApi(t, `Bearer ${winner.body.access_token}`)).status).toBe(401);
     }
     expect((await callApi(t, `Bearer ${tokens.accessToken}`)).status).toBe(401);
-    expect(countRows(t, 'tokens', 'user_id = ? AND revoked_at IS NULL', user.id)).toBe(0);
+    expect(await countRows(t, 'tokens', 'user_id = ? AND revoked_at IS NULL', user.id)).toBe(0);
   });
 
   it('completes one interaction once when its consent form is posted 10 times in parallel', async () => {
@@ -128,8 +128,8 @@ describe('races', () => {
       expect(answer.status).toBe(400);
       expect(answer.location).toBeNull();
     }
-    expect(countRows(t, 'authorization_codes', 'user_id = ?', user.id)).toBe(1);
-    expect(countRows(t, 'grants', 'user_id = ?', user.id)).toBe(1);
+    expect(await countRows(t, 'authorization_codes', 'user_id = ?', user.id)).toBe(1);
+    expect(await countRows(t, 'grants', 'user_id = ?', user.id)).toBe(1);
   });
 
   it('keeps a code single-use when two different clients race for it', async () => {
@@ -156,6 +156,6 @@ describe('races', () => {
     expect(winners).toHaveLength(1);
     expect(winners[0]!.body.refresh_token).toEqual(expect.any(String));
     for (const r of responses.filter((x) => x.status !== 200)) expect(r.body.error).toBe('invalid_grant');
-    expect(countRows(t, 'tokens', "client_id = ? AND kind = 'access'", other.clientId)).toBe(0);
+    expect(await countRows(t, 'tokens', "client_id = ? AND kind = 'access'", other.clientId)).toBe(0);
   });
 });

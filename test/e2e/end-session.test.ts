@@ -660,7 +660,7 @@ describe('registering post_logout_redirect_uris from the CLI', () => {
       {
         out: (line) => out.push(line),
         err: (line) => out.push(line),
-        env: { LATCHKEY_DATABASE_URL: `sqlite:${t.dbPath}`, LATCHKEY_LOG_LEVEL: 'silent' },
+        env: { LATCHKEY_DATABASE_URL: t.databaseUrl, LATCHKEY_LOG_LEVEL: 'silent' },
         readStdin: async () => '',
       },
     );
@@ -693,7 +693,7 @@ describe('registering post_logout_redirect_uris from the CLI', () => {
       {
         out: () => {},
         err: (line) => err.push(line),
-        env: { LATCHKEY_DATABASE_URL: `sqlite:${t.dbPath}`, LATCHKEY_LOG_LEVEL: 'silent' },
+        env: { LATCHKEY_DATABASE_URL: t.databaseUrl, LATCHKEY_LOG_LEVEL: 'silent' },
         readStdin: async () => '',
       },
     );

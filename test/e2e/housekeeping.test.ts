@@ -1,6 +1,6 @@
 /** Expired rows are purged; live ones are kept. */
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withRawDb } from '../helpers/database.js';
 import { authorize, exchangeCode, pkcePair } from '../helpers/flow.js';
 import { createClient, createUser, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -13,14 +13,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const count = (table: string) => {
-  const db = new Database(t.dbPath, { readonly: true });
-  try {
-    return (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-};
+const count = (table: string) =>
+  withRawDb(t.databaseUrl, async (db) =>
+    Number((await db.prepare(`select count(*) as n from ${table}`).get<{ n: number }>())?.n),
+  );
 
 describe('purgeExpired', () => {
   it('deletes expired tokens, codes, sessions and interactions, and keeps live ones', async () => {
@@ -44,7 +40,7 @@ describe('purgeExpired', () => {
     await fetch(
       `${t.url}/oauth/authorize?response_type=code&client_id=${client.clientId}&code_challenge=${challenge}&code_challenge_method=S256`,
     );
-    expect(count('interactions')).toBe(1);
+    expect(await count('interactions')).toBe(1);
 
     expect(await t.server.purgeExpired()).toEqual({
       interactions: 0,
@@ -59,7 +55,7 @@ describe('purgeExpired', () => {
     t.clock.advance(3601 + 900); // access token, interaction and code retention over; refresh token and session live
     const after = await t.server.purgeExpired();
     expect(after).toMatchObject({ interactions: 1, tokens: 1, codes: 1, sessions: 0 });
-    expect(count('tokens')).toBe(1);
+    expect(await count('tokens')).toBe(1);
 
     // The surviving refresh token still works.
     const refreshed = await exchangeCode(t.url, client, {
@@ -70,7 +66,7 @@ describe('purgeExpired', () => {
 
     t.clock.advance(31 * 86_400);
     expect((await t.server.purgeExpired()).tokens).toBeGreaterThanOrEqual(2);
-    expect(count('tokens')).toBe(0);
-    expect(count('sessions')).toBe(0);
+    expect(await count('tokens')).toBe(0);
+    expect(await count('sessions')).toBe(0);
   });
 });

@@ -192,15 +192,15 @@ function authorizeGet(url: string, browser = new TestBrowser()): Promise<Page> {
 
 /** A request refused before anything is stored: no interaction, grant, token or session. */
 async function refusedAuthorize(url: string): Promise<Page> {
-  const before = issuedCounts(t);
+  const before = await issuedCounts(t);
   const page = await authorizeGet(url);
-  expect(issuedCounts(t)).toEqual(before);
+  expect(await issuedCounts(t)).toEqual(before);
   return page;
 }
 
 describe('implicit grant: success', () => {
   it('signs in, consents, and redirects with the access token in the fragment', async () => {
-    const before = issuedCounts(t);
+    const before = await issuedCounts(t);
     const { redirect, last, pages } = await implicitFlow({ client: spa });
     expect(pages[0]!.text).toContain('Sign in');
     expect(pages[1]!.text).toContain('Legacy SPA');
@@ -211,11 +211,11 @@ describe('implicit grant: success', () => {
     const accessToken = expectTokenInFragment(redirect, { scope: 'profile email' });
 
     // One grant and one access token; no code, no refresh token.
-    const after = issuedCounts(t);
+    const after = await issuedCounts(t);
     expect(after.grants).toBe(before.grants! + 1);
     expect(after.tokens).toBe(before.tokens! + 1);
     expect(after.authorization_codes).toBe(before.authorization_codes);
-    expect(countRows(t, 'tokens', "kind = 'refresh'")).toBe(0);
+    expect(await countRows(t, 'tokens', "kind = 'refresh'")).toBe(0);
 
     const me = await callApi(t, `Bearer ${accessToken}`);
     expect(me.status).toBe(200);
@@ -299,11 +299,11 @@ describe('implicit grant: success', () => {
 
 describe('implicit grant: consent', () => {
   it('answers Deny with access_denied, state and iss in the fragment, and stores nothing', async () => {
-    const before = issuedCounts(t);
+    const before = await issuedCounts(t);
     const { redirect, last } = await implicitFlow({ client: spa, decision: 'deny' });
     expect(last.status).toBe(303);
     expectErrorInFragment(redirect, 'access_denied');
-    const after = issuedCounts(t);
+    const after = await issuedCounts(t);
     expect({ grants: after.grants, tokens: after.tokens, codes: after.authorization_codes }).toEqual({
       grants: before.grants,
       tokens: before.tokens,

@@ -113,9 +113,9 @@ async function introspectAs(
 
 /** A refusal: the error, JSON, no-store, and nothing issued or revoked by it. */
 async function refusedIntrospect(request: TokenPost): Promise<JsonResponse> {
-  const before = issuedCounts(t);
+  const before = await issuedCounts(t);
   const response = await postIntrospect(request);
-  expect(issuedCounts(t)).toEqual(before);
+  expect(await issuedCounts(t)).toEqual(before);
   return response;
 }
 
@@ -264,12 +264,12 @@ describe('active tokens', () => {
 
   it('has no side effects: the token still works, and introspecting a refresh token does not rotate it', async () => {
     const tokens = await obtainTokens(t, clientA, { username: 'alice' });
-    const before = issuedCounts(t);
+    const before = await issuedCounts(t);
     for (let i = 0; i < 3; i++) {
       expect((await introspectAs(clientA, tokens.accessToken)).active).toBe(true);
       expect((await introspectAs(clientA, tokens.refreshToken)).active).toBe(true);
     }
-    expect(issuedCounts(t)).toEqual(before);
+    expect(await issuedCounts(t)).toEqual(before);
     expect(await apiStatus(tokens.accessToken)).toBe(200);
     expect((await refresh(clientA, tokens.refreshToken)).status).toBe(200);
   });
@@ -450,7 +450,7 @@ describe('malformed requests', () => {
 
     // fetch folds repeated headers into one, so this needs a raw request.
     const body = new URLSearchParams({ token: tokens.accessToken }).toString();
-    const before = issuedCounts(t);
+    const before = await issuedCounts(t);
     const raw = await rawRequest(
       t,
       [
@@ -469,7 +469,7 @@ describe('malformed requests', () => {
     expect(raw.status).toBe(400);
     expect(raw.body).toContain('"error":"invalid_request"');
     expect(raw.body).not.toContain('"active"');
-    expect(issuedCounts(t)).toEqual(before);
+    expect(await issuedCounts(t)).toEqual(before);
     expect(await apiStatus(tokens.accessToken)).toBe(200);
   });
 

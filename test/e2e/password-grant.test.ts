@@ -129,9 +129,9 @@ function passwordGrant(
 
 /** A request that must be refused: nothing issued, nothing revoked. */
 async function refused(request: TokenPost | (() => Promise<JsonResponse>)): Promise<JsonResponse> {
-  const before = issuedCounts(t);
+  const before = await issuedCounts(t);
   const response = typeof request === 'function' ? await request() : await postToken(t, request);
-  expect(issuedCounts(t)).toEqual(before);
+  expect(await issuedCounts(t)).toEqual(before);
   return response;
 }
 
@@ -262,7 +262,7 @@ describe('registration', () => {
 
 describe('password grant: success', () => {
   it('issues an access and a refresh token with client_secret_basic; the token works at /api/me and introspects', async () => {
-    const before = issuedCounts(t);
+    const before = await issuedCounts(t);
     const response = await passwordGrant(legacy, 'alice');
     const { accessToken, refreshToken } = expectTokenResponse(response, {
       scope: 'profile email',
@@ -270,7 +270,7 @@ describe('password grant: success', () => {
       refresh: true,
     });
     // One new grant holding the access and the refresh token; no session, code or interaction.
-    expect(issuedCounts(t)).toEqual({
+    expect(await issuedCounts(t)).toEqual({
       ...before,
       grants: before.grants! + 1,
       tokens: before.tokens! + 2,
@@ -595,11 +595,11 @@ describe('password grant: throttling shared with the login page', () => {
 
     // The login page is locked for the account too (the same counters), and signing in there
     // with the right password neither succeeds nor resets the count.
-    const sessionsBefore = issuedCounts(t).sessions;
+    const sessionsBefore = (await issuedCounts(t)).sessions;
     const { page, browser } = await loginPage('grace');
     expectLoginThrottled(page, browser);
     expectLoginThrottled(await interactionLogin('grace'));
-    expect(issuedCounts(t).sessions).toBe(sessionsBefore);
+    expect((await issuedCounts(t)).sessions).toBe(sessionsBefore);
     expectThrottled(await refused(() => passwordGrant(legacy, 'grace')));
     // Other accounts are not affected.
     expect((await passwordGrant(legacy, 'alice')).status).toBe(200);

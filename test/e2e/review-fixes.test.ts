@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthServer } from '../../src/index.js';
 import { csrfToken, formAction, TestBrowser } from '../helpers/browser.js';
+import { freshPostgresUrl, TEST_ENGINE } from '../helpers/database.js';
 import { authorize, authorizeUrl, pkcePair } from '../helpers/flow.js';
 import { createClient, createUser, PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -141,7 +142,10 @@ describe('request logs', () => {
       },
     });
     const server = await createAuthServer({
-      config: { databaseUrl: 'sqlite::memory:', logLevel: 'info' },
+      config: {
+        databaseUrl: TEST_ENGINE === 'postgres' ? await freshPostgresUrl() : 'sqlite::memory:',
+        logLevel: 'info',
+      },
       logger: { level: 'info', stream },
     });
     try {

@@ -109,9 +109,9 @@ function expectRevoked(response: JsonResponse): void {
 
 /** A refusal: the error, JSON, no-store, and nothing revoked or issued by it. */
 async function refusedRevoke(request: TokenPost): Promise<JsonResponse> {
-  const before = issuedCounts(t);
+  const before = await issuedCounts(t);
   const response = await postRevoke(request);
-  expect(issuedCounts(t)).toEqual(before);
+  expect(await issuedCounts(t)).toEqual(before);
   return response;
 }
 
@@ -257,9 +257,9 @@ describe('invalid tokens get 200 (RFC 7009 §2.2)', () => {
       '\u00e9\u{1F600} not a token "\\',
       tokens.code,
     ]) {
-      const before = issuedCounts(t);
+      const before = await issuedCounts(t);
       expectRevoked(await revokeAsA(token));
-      expect(issuedCounts(t)).toEqual(before);
+      expect(await issuedCounts(t)).toEqual(before);
     }
     expect(await apiStatus(tokens.accessToken)).toBe(200);
     expect((await refresh(clientA, tokens.refreshToken)).status).toBe(200);
@@ -318,9 +318,11 @@ describe('refusals change nothing', () => {
     expectTokenError(byResourceServer, 400, 'unauthorized_client');
 
     expect(await apiStatus(tokens.accessToken)).toBe(200);
-    const stored = withDb(t, (db) =>
-      db.prepare('SELECT revoked_at FROM tokens WHERE token_digest = ?').get(sha256(tokens.refreshToken)),
-    ) as { revoked_at: number | null } | undefined;
+    const stored = await withDb(t, (db) =>
+      db
+        .prepare('SELECT revoked_at FROM tokens WHERE token_digest = ?')
+        .get<{ revoked_at: number | null }>(sha256(tokens.refreshToken)),
+    );
     expect(stored?.revoked_at ?? null).toBeNull();
     expect((await refresh(clientA, tokens.refreshToken)).status).toBe(200);
   });
@@ -372,7 +374,7 @@ describe('refusals change nothing', () => {
 
     // fetch folds repeated headers into one, so this needs a raw request.
     const body = new URLSearchParams({ token: tokens.accessToken }).toString();
-    const before = issuedCounts(t);
+    const before = await issuedCounts(t);
     const raw = await rawRequest(
       t,
       [
@@ -391,7 +393,7 @@ describe('refusals change nothing', () => {
     expect(raw.status).toBe(400);
     expect(raw.body).toContain('"error":"invalid_request"');
     expect(raw.body).not.toContain('"active"');
-    expect(issuedCounts(t)).toEqual(before);
+    expect(await issuedCounts(t)).toEqual(before);
     expect(await apiStatus(tokens.accessToken)).toBe(200);
   });
 

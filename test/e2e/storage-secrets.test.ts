@@ -2,11 +2,13 @@
  * DESIGN.md: "Tokens, codes and client secrets … the store keeps only their SHA-256 digests. User
  * passwords use argon2id." After a full flow, no plaintext secret appears anywhere in the SQLite
  * file or its write-ahead log — not in a table, not in an index, not in a free page — while the
- * digests are where they belong.
+ * digests are where they belong. On PostgreSQL, whose files are the server's, every value of every
+ * row of every table is searched instead.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { csrfToken } from '../helpers/browser.js';
+import { TEST_ENGINE } from '../helpers/database.js';
 import { exchangeCode, pkcePair } from '../helpers/flow.js';
 import {
   asTestClient,
@@ -40,21 +42,33 @@ afterAll(async () => {
 // "No request in the suite gets a 5xx."
 afterEach(() => expectNoServerErrors());
 
-/** The raw bytes of the database and its WAL (where recent commits live until a checkpoint). */
-function databaseBytes(): Buffer {
+/** Every row of every table, as JSON lines. */
+async function allRows(): Promise<string> {
+  return withDb(t, async (db) => {
+    const lines: string[] = [];
+    for (const name of await db.tables()) {
+      for (const row of await db.prepare(`SELECT * FROM "${name}"`).all()) lines.push(JSON.stringify(row));
+    }
+    return lines.join('\n');
+  });
+}
+
+/**
+ * On SQLite, the raw bytes of the database and its WAL (where recent commits live until a
+ * checkpoint). On PostgreSQL, every row of every table (the server's files are not ours to read).
+ */
+async function databaseBytes(): Promise<Buffer> {
+  if (TEST_ENGINE === 'postgres') return Buffer.from(await allRows(), 'utf8');
   const files = [t.dbPath, `${t.dbPath}-wal`, `${t.dbPath}-journal`].filter((f) => existsSync(f));
   return Buffer.concat(files.map((f) => readFileSync(f)));
 }
 
 /** Every text value of every row of every table. */
-function allCells(): { table: string; column: string; value: string }[] {
-  return withDb(t, (db) => {
-    const tables = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-      .all() as { name: string }[];
+async function allCells(): Promise<{ table: string; column: string; value: string }[]> {
+  return withDb(t, async (db) => {
     const cells: { table: string; column: string; value: string }[] = [];
-    for (const { name } of tables) {
-      for (const row of db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[]) {
+    for (const name of await db.tables()) {
+      for (const row of await db.prepare(`SELECT * FROM "${name}"`).all()) {
         for (const [column, value] of Object.entries(row)) {
           if (typeof value === 'string') cells.push({ table: name, column, value });
         }
@@ -159,39 +173,39 @@ describe('secrets at rest', () => {
     const secrets = flow.all;
 
     // Nowhere in the bytes of the .db or .db-wal file…
-    const bytes = databaseBytes();
+    const bytes = await databaseBytes();
     expect(bytes.length).toBeGreaterThan(0);
     for (const [what, value] of Object.entries(secrets)) {
       expect({ what, found: bytes.includes(Buffer.from(value, 'utf8')) }).toEqual({ what, found: false });
     }
     // …and in no cell of any table (as a substring either).
-    const cells = allCells();
+    const cells = await allCells();
     for (const [what, value] of Object.entries(secrets)) {
       const hits = cells.filter((c) => c.value.includes(value)).map((c) => `${c.table}.${c.column}`);
       expect({ what, hits }).toEqual({ what, hits: [] });
     }
 
     // The digests are where they belong.
-    const digestsIn = (sql: string) =>
-      withDb(t, (db) => (db.prepare(sql).all() as { d: string }[]).map((r) => r.d));
-    const tokenDigests = digestsIn('SELECT token_digest AS d FROM tokens');
+    const digestsIn = async (sql: string) =>
+      withDb(t, async (db) => (await db.prepare(sql).all<{ d: string }>()).map((r) => r.d));
+    const tokenDigests = await digestsIn('SELECT token_digest AS d FROM tokens');
     for (const value of [accessToken, refreshToken, accessToken2, refreshToken2]) {
       expect(tokenDigests).toContain(sha256(value));
     }
-    const codeDigests = digestsIn('SELECT code_digest AS d FROM authorization_codes');
+    const codeDigests = await digestsIn('SELECT code_digest AS d FROM authorization_codes');
     expect(codeDigests).toContain(sha256(code));
     expect(codeDigests).toContain(sha256(firstCode));
-    expect(digestsIn('SELECT secret_digest AS d FROM clients')).toContain(sha256(client.clientSecret!));
-    expect(digestsIn('SELECT id_digest AS d FROM sessions')).toContain(sha256(sessionId));
+    expect(await digestsIn('SELECT secret_digest AS d FROM clients')).toContain(sha256(client.clientSecret!));
+    expect(await digestsIn('SELECT id_digest AS d FROM sessions')).toContain(sha256(sessionId));
     // The code's PKCE binding is the challenge, never the verifier.
-    expect(digestsIn('SELECT code_challenge AS d FROM authorization_codes')).toContain(challenge);
+    expect(await digestsIn('SELECT code_challenge AS d FROM authorization_codes')).toContain(challenge);
     // And they are in the file's bytes too, so the byte search above did look at the live data.
     for (const value of [accessToken, refreshToken2, code, client.clientSecret!, sessionId]) {
       expect(bytes.includes(Buffer.from(sha256(value), 'utf8'))).toBe(true);
     }
 
     // Passwords: argon2id, salted, never the plaintext or an unsalted digest.
-    const hashes = digestsIn('SELECT password_hash AS d FROM users');
+    const hashes = await digestsIn('SELECT password_hash AS d FROM users');
     expect(hashes).toHaveLength(1);
     expect(hashes[0]).toMatch(/^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
     expect(bytes.includes(Buffer.from(sha256(PASSWORD)))).toBe(false);

@@ -62,9 +62,9 @@ const authA = () => basic(clientA.clientId, clientA.clientSecret!);
 
 /** Runs a request that must be refused; asserts nothing was issued or revoked by it. */
 async function refusedPost(request: TokenPost): Promise<JsonResponse> {
-  const before = issuedCounts(t);
+  const before = await issuedCounts(t);
   const response = await postToken(t, request);
-  expect(issuedCounts(t)).toEqual(before);
+  expect(await issuedCounts(t)).toEqual(before);
   return response;
 }
 
@@ -114,7 +114,7 @@ describe('authorization_code grant: PKCE', () => {
 
   it('refuses a verifier for a code issued without a challenge (PKCE downgrade, RFC 9700 §2.1.1)', async () => {
     const { code } = await obtainCode(t, noPkceClient, { username: 'bob', pkce: null });
-    expect(countRows(t, 'authorization_codes', 'code_challenge IS NULL')).toBeGreaterThan(0);
+    expect(await countRows(t, 'authorization_codes', 'code_challenge IS NULL')).toBeGreaterThan(0);
     const downgrade = await refusedPost({
       authorization: basic(noPkceClient.clientId, noPkceClient.clientSecret!),
       body: codeParams(code, pkcePair().verifier),
@@ -141,10 +141,10 @@ describe('authorization_code grant: the code', () => {
     expect(first.status).toBe(200);
     expect((await callApi(t, `Bearer ${first.body.access_token}`)).status).toBe(200);
 
-    const tokensBefore = countRows(t, 'tokens');
+    const tokensBefore = await countRows(t, 'tokens');
     const replay = await postToken(t, { authorization: authA(), body: codeParams(code, verifier) });
     expectTokenError(replay, 400, 'invalid_grant');
-    expect(countRows(t, 'tokens')).toBe(tokensBefore);
+    expect(await countRows(t, 'tokens')).toBe(tokensBefore);
 
     const api = await callApi(t, `Bearer ${first.body.access_token}`);
     expect(api.status).toBe(401);

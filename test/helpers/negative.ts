@@ -1,18 +1,18 @@
 /**
  * Helpers for the negative end-to-end suites: a record of every HTTP status the tests observe (so
  * each file can assert that nothing answered 5xx), raw HTTP for requests fetch cannot send, direct
- * read-only access to the SQLite file, and short-cuts to a code or a token pair.
+ * direct access to the database (either engine), and short-cuts to a code or a token pair.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { createAuthServer } from '../../src/index.js';
 import { fakeClock } from '../../src/protocol/clock.js';
 import { csrfToken, formAction, type Page, TestBrowser } from './browser.js';
+import { freshDatabaseUrl, type RawDb, withRawDb } from './database.js';
 import { authorize, authorizeUrl, exchangeCode, pkcePair } from './flow.js';
 import { PASSWORD, type TestServer } from './server.js';
 
@@ -89,12 +89,13 @@ async function freePort(): Promise<number> {
 export async function startLoggedServer(): Promise<TestServer & { logLines: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-log-test-'));
   const dbPath = join(dir, 'latchkey.db');
+  const databaseUrl = await freshDatabaseUrl(dir);
   const clock = fakeClock(Math.floor(Date.now() / 1000));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logLines: string[] = [];
   const server = await createAuthServer({
-    config: { databaseUrl: `sqlite:${dbPath}`, logLevel: 'trace', issuer: url, host: '127.0.0.1', port },
+    config: { databaseUrl, logLevel: 'trace', issuer: url, host: '127.0.0.1', port },
     clock,
     logger: { level: 'trace', stream: { write: (line: string) => logLines.push(line) } },
   });
@@ -103,7 +104,7 @@ export async function startLoggedServer(): Promise<TestServer & { logLines: stri
     server,
     url,
     clock,
-    databaseUrl: `sqlite:${dbPath}`,
+    databaseUrl,
     dbPath,
     logLines,
     async close() {
@@ -114,7 +115,7 @@ export async function startLoggedServer(): Promise<TestServer & { logLines: stri
 }
 
 // ---------------------------------------------------------------------------------------------
-// The database, read-only.
+// The database.
 
 export type Table =
   | 'tokens'
@@ -126,32 +127,40 @@ export type Table =
   | 'clients'
   | 'users';
 
-export function withDb<T>(t: TestServer, read: (db: Database.Database) => T): T {
-  const db = new Database(t.dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
+/** Opens the server's database (SQLite or PostgreSQL) for direct reads; every query is async. */
+export function withDb<T>(
+  t: Pick<TestServer, 'databaseUrl'>,
+  read: (db: RawDb) => Promise<T> | T,
+): Promise<T> {
+  return withRawDb(t.databaseUrl, read);
 }
 
-export function countRows(t: TestServer, table: Table, where = '1 = 1', ...args: unknown[]): number {
-  return withDb(
-    t,
-    (db) => (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get(...args) as { n: number }).n,
-  );
+/**
+ * An ORDER BY term for "the order the rows were inserted in", for tables whose ids are random:
+ * SQLite's rowid; on PostgreSQL the inserting transaction's id, then the row's place in the heap
+ * (good enough for the insert-only rows a test reads back).
+ */
+export function insertionOrder(db: RawDb): string {
+  return db.engine === 'postgres' ? 'xmin::text::bigint, ctid' : 'rowid';
+}
+
+async function count(db: RawDb, sql: string, ...args: unknown[]): Promise<number> {
+  // count(*) is a bigint on PostgreSQL; the pg driver may hand it back as a string.
+  return Number((await db.prepare(sql).get<{ n: number | string }>(...args))?.n ?? 0);
+}
+
+export function countRows(t: TestServer, table: Table, where = '1 = 1', ...args: unknown[]): Promise<number> {
+  return withDb(t, (db) => count(db, `SELECT count(*) AS n FROM ${table} WHERE ${where}`, ...args));
 }
 
 /** Row counts of the tables a request could write to; compare before and after a refused request. */
-export function issuedCounts(t: TestServer): Record<string, number> {
-  return withDb(t, (db) => {
+export function issuedCounts(t: TestServer): Promise<Record<string, number>> {
+  return withDb(t, async (db) => {
     const out: Record<string, number> = {};
     for (const table of ['tokens', 'authorization_codes', 'grants', 'interactions', 'sessions']) {
-      out[table] = (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      out[table] = await count(db, `SELECT count(*) AS n FROM ${table}`);
     }
-    out.unrevoked_tokens = (
-      db.prepare('SELECT count(*) AS n FROM tokens WHERE revoked_at IS NULL').get() as { n: number }
-    ).n;
+    out.unrevoked_tokens = await count(db, 'SELECT count(*) AS n FROM tokens WHERE revoked_at IS NULL');
     return out;
   });
 }
@@ -271,8 +280,10 @@ export function rawRequest(
       reject(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms to ${head.split('\r\n')[0]}`));
     }, REQUEST_TIMEOUT_MS);
     socket.on('connect', () => {
+      // Written, not ended: Node's HTTP server drops a request whose client half-closes before the
+      // answer is ready (httpAllowHalfOpen is off), which an answer that waits on PostgreSQL is not.
       socket.write(head);
-      socket.end(body);
+      socket.write(body);
     });
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', (error) => {

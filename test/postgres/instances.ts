@@ -15,7 +15,9 @@ function newestSource(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    // Tests are not in the build: editing one must not force a rebuild.
+    else if (!entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -59,6 +61,12 @@ export interface Instance {
   stop(): Promise<void>;
 }
 
+/** Every child still running is killed when the test process exits, whatever happened. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Starts `latchkey serve` on `port` (a free one by default) and waits until /readyz answers 200. */
 export async function startInstance(env: Record<string, string>, port?: number): Promise<Instance> {
   port ??= await freePort();
@@ -73,6 +81,8 @@ export async function startInstance(env: Record<string, string>, port?: number):
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   child.stdout?.on('data', (chunk) => output.push(String(chunk)));
   child.stderr?.on('data', (chunk) => output.push(String(chunk)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -52,10 +52,17 @@ beforeAll(async () => {
   client = { client_id: registered.client.clientId, client_secret: registered.clientSecret! };
   await setup.close();
   const env = { LATCHKEY_DATABASE_URL: databaseUrl, LATCHKEY_ISSUER: issuer };
-  [a, b] = await Promise.all([
+  const started = await Promise.allSettled([
     startInstance(env, port),
     startInstance({ ...env, LATCHKEY_THROTTLE_MAX_FAILURES_PER_ACCOUNT: '3' }),
   ]);
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    // Stop the one that did start before failing the suite.
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : null)));
+    throw failed.reason;
+  }
+  [a, b] = started.map((s) => (s as PromiseFulfilledResult<Instance>).value) as [Instance, Instance];
 }, 60_000);
 
 afterAll(async () => {

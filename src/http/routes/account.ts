@@ -16,9 +16,9 @@ import { changePassword, PASSWORD_LIMITS, selfActor } from '../../services/accou
 import { type AppAccess, listUserApps, removeAccess, revokeUserSessions } from '../../services/grants.js';
 import type { SignedIn } from '../../services/login.js';
 import { describeScope } from '../../services/scopes.js';
-import { field, formBody, type HttpContext, signedInUser } from '../context.js';
+import { chromeOf, field, formBody, type HttpContext, signedInUser } from '../context.js';
 import { checkCsrf, clearSessionCookie, csrfToken } from '../cookies.js';
-import { chrome, sendPage } from '../respond.js';
+import { sendPage } from '../respond.js';
 
 export const ACCOUNT_PATHS = {
   account: '/account',
@@ -62,7 +62,7 @@ export function accountRoutes(app: FastifyInstance, ctx: HttpContext): void {
   ) {
     const apps = await listUserApps(ctx.deps, signedIn.user.id);
     const html = renderAccountPage({
-      ...chrome(ctx),
+      ...chromeOf(ctx),
       username: signedIn.user.username,
       csrfToken: csrfToken(request, reply, ctx.cookies),
       apps: apps.map(appView),
@@ -89,7 +89,7 @@ export function accountRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const found = (await listUserApps(ctx.deps, signedIn.user.id)).find((a) => a.client.id === clientId);
     if (!found) throw new OAuthError('not_found', 'This app does not have access to your account.');
     const html = renderRemoveAccessPage({
-      ...chrome(ctx),
+      ...chromeOf(ctx),
       csrfToken: csrfToken(request, reply, ctx.cookies),
       action: ACCOUNT_PATHS.removeAccess,
       cancelHref: ACCOUNT_PATHS.account,
@@ -140,6 +140,6 @@ export function accountRoutes(app: FastifyInstance, ctx: HttpContext): void {
     if (signedIn) await revokeUserSessions(ctx.deps, signedIn.user.id, actorOf(signedIn, request));
     clearSessionCookie(reply, ctx.cookies);
     const message = 'You have been signed out in every browser and on every device.';
-    return sendPage(reply, renderLoggedOutPage({ ...chrome(ctx), message }));
+    return sendPage(reply, renderLoggedOutPage({ ...chromeOf(ctx), message }));
   });
 }

@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../../protocol/errors.js';
 import { beginAuthorization } from '../../services/authorize.js';
 import { isFormEncoded } from '../client-request.js';
-import { formBody, type HttpContext, signedInUser } from '../context.js';
+import { formBody, type HttpContext, signInState } from '../context.js';
 import { ensureBrowserSecret } from '../cookies.js';
 import { sendAuthorizationResponse } from '../respond.js';
 
@@ -31,7 +31,7 @@ export function authorizeRoute(app: FastifyInstance, ctx: HttpContext): void {
 
   async function authorize(request: FastifyRequest, reply: FastifyReply, params: Record<string, unknown>) {
     const outcome = await beginAuthorization(ctx.deps, params, {
-      signedIn: await signedInUser(ctx, request),
+      signIn: () => signInState(ctx, request),
       browserSecret: ensureBrowserSecret(request, reply, ctx.cookies),
     });
     if (outcome.kind === 'respond') return sendAuthorizationResponse(reply, outcome.response, ctx, 302);

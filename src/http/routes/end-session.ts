@@ -13,21 +13,17 @@
  * is signed in.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  FORM_POST_SCRIPT,
-  renderFormPostPage,
-  renderLoggedOutPage,
-  renderLogoutConfirmPage,
-} from '../../pages/index.js';
+import { FORM_POST_SCRIPT, renderFormPostPage, renderLoggedOutPage } from '../../pages/index.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { END_SESSION_PATH } from '../../protocol/oidc-core/discovery.js';
 import { logoutParamPairs } from '../../protocol/oidc-core/rp-initiated-logout.js';
 import { hintNamesOtherUser, type LogoutRequest, validateLogoutRequest } from '../../services/end-session.js';
-import { type SignedIn, signOut } from '../../services/login.js';
+import { isRefused, type SignedIn, signOut } from '../../services/login.js';
 import { isFormEncoded } from '../client-request.js';
-import { field, formBody, type HttpContext, signedInUser } from '../context.js';
+import { chromeOf, field, formBody, type HttpContext, signInState } from '../context.js';
 import { checkCsrf, clearSessionCookie, csrfToken, sessionId } from '../cookies.js';
-import { chrome, sendPage } from '../respond.js';
+import { hostRequestOf } from '../mount.js';
+import { sendPage } from '../respond.js';
 import { formTargetFor } from '../security-headers.js';
 
 // The end_session_endpoint: one constant, shared with the discovery document (§2.1).
@@ -90,8 +86,10 @@ async function startLogout(
   reply: FastifyReply,
   logout: LogoutRequest,
 ): Promise<FastifyReply> {
-  const signedIn = await signedInUser(ctx, request);
-  if (!signedIn) return finishLogout(ctx, request, reply, logout);
+  const signedIn = await signInState(ctx, request);
+  // A host user who may not use apps here has nothing to confirm: they are signed out like anyone
+  // else (the host's signOut still runs), not shown an error page mid-logout.
+  if (signedIn === null || isRefused(signedIn)) return finishLogout(ctx, request, reply, logout);
   return showConfirmation(ctx, request, reply, logout, signedIn);
 }
 
@@ -102,7 +100,12 @@ async function startLogout(
  */
 function resubmit(ctx: HttpContext, reply: FastifyReply, logout: LogoutRequest): FastifyReply {
   const params = Object.fromEntries([...logoutParamPairs(logout.params), [RESUBMIT_FIELD, '1']]);
-  const html = renderFormPostPage({ ...chrome(ctx), action: END_SESSION_PATH, params, title: 'Signing out' });
+  const html = renderFormPostPage({
+    ...chromeOf(ctx),
+    action: END_SESSION_PATH,
+    params,
+    title: 'Signing out',
+  });
   // With nobody signed in, the re-post is answered with a redirect to the app: form-action must allow it.
   const target = logout.redirectUri === null ? [] : [formTargetFor(logout.redirectUri)];
   return sendPage(reply, html, 200, target, [FORM_POST_SCRIPT]);
@@ -116,8 +119,8 @@ async function showConfirmation(
   signedIn: SignedIn,
 ): Promise<FastifyReply> {
   const target = logout.redirectUri === null ? null : formTargetFor(logout.redirectUri);
-  const html = renderLogoutConfirmPage({
-    ...chrome(ctx),
+  const html = await ctx.pages.logout({
+    ...chromeOf(ctx),
     action: END_SESSION_CONFIRM_PATH,
     csrfToken: csrfToken(request, reply, ctx.cookies),
     fields: logoutParamPairs(logout.params),
@@ -138,13 +141,12 @@ async function finishLogout(
   logout: LogoutRequest,
 ): Promise<FastifyReply> {
   const id = sessionId(request, ctx.cookies);
-  if (id !== undefined) {
-    await signOut(ctx.deps, id);
-    clearSessionCookie(reply, ctx.cookies);
-  }
+  // The host's session ends too when its adapter signs users in (getCurrentUser + signOut).
+  await signOut(ctx.deps, id, hostRequestOf(request));
+  if (id !== undefined) clearSessionCookie(reply, ctx.cookies);
   if (logout.redirectTo !== null)
     return reply.redirect(logout.redirectTo, request.method === 'GET' ? 302 : 303);
-  return sendPage(reply, renderLoggedOutPage({ ...chrome(ctx), message: 'You have signed out.' }));
+  return sendPage(reply, renderLoggedOutPage({ ...chromeOf(ctx), message: 'You have signed out.' }));
 }
 
 /** What the page names as the destination: an http(s) origin, or the URI without its query. */

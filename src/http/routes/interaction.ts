@@ -1,22 +1,35 @@
 /**
  * The pages of an authorization in progress (/interaction/:id): sign in, then consent, then back
  * to the client. Every POST checks the CSRF token; the interaction is bound to this browser.
+ * When the host application signs users in (its adapter's getCurrentUser), "sign in" is a
+ * redirect to the host's login page, which sends the browser back here afterwards.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { renderConsentPage, renderLoginPage } from '../../pages/index.js';
 import { OAuthError } from '../../protocol/errors.js';
+import { accountsOf } from '../../services/deps.js';
 import {
+  abandonForLogin,
   completeInteraction,
   continueAuthorization,
   type Interaction,
   loadInteraction,
-} from '../../services/authorize.js';
+} from '../../services/interaction.js';
 import { type SignedIn, signOut } from '../../services/login.js';
 import { describeScope } from '../../services/scopes.js';
-import { field, formBody, type HttpContext, signedInUser } from '../context.js';
-import { browserSecret, checkCsrf, clearSessionCookie, csrfToken, sessionId } from '../cookies.js';
+import { chromeOf, field, formBody, type HttpContext, hostSignsIn, signedInUser } from '../context.js';
+import {
+  browserSecret,
+  checkCsrf,
+  clearHostLogin,
+  clearSessionCookie,
+  csrfToken,
+  markHostLogin,
+  sessionId,
+  wasSentToHostLogin,
+} from '../cookies.js';
 import { attemptLogin } from '../login-attempt.js';
-import { chrome, sendAuthorizationResponse, sendPage } from '../respond.js';
+import { hostRequestOf } from '../mount.js';
+import { sendAuthorizationResponse, sendPage } from '../respond.js';
 import { formTargetFor } from '../security-headers.js';
 
 type Params = { id: string };
@@ -31,8 +44,19 @@ export function interactionRoutes(app: FastifyInstance, ctx: HttpContext): void 
     const signedIn = await signedInUser(ctx, request);
     // Signed in elsewhere meanwhile, with consent already given: nothing left to ask.
     const next = await continueAuthorization(ctx.deps, interaction, signedIn);
+    if (next.kind !== 'login') clearHostLogin(request, reply, ctx.cookies);
     if (next.kind === 'respond') return sendAuthorizationResponse(reply, next.response, ctx, 302);
     if (next.kind === 'login') {
+      if (hostSignsIn(ctx)) {
+        // Back from the host's login page without the sign-in this request needs: no second trip.
+        if (wasSentToHostLogin(request, ctx.cookies, interaction.record.id)) {
+          clearHostLogin(request, reply, ctx.cookies);
+          const given = await abandonForLogin(ctx.deps, interaction);
+          return sendAuthorizationResponse(reply, given.response, ctx, 302);
+        }
+        markHostLogin(reply, ctx.cookies, interaction.record.id);
+        return toHostLogin(ctx, reply, interaction);
+      }
       const username = interaction.record.request.loginHint ?? signedIn?.user.username ?? '';
       return showLogin(ctx, request, reply, interaction, { username, error: null });
     }
@@ -41,6 +65,8 @@ export function interactionRoutes(app: FastifyInstance, ctx: HttpContext): void 
 
   app.post<{ Params: Params }>('/interaction/:id/login', page, async (request, reply) => {
     const interaction = await load(request);
+    // The host's login page signs users in; this form is not used then.
+    if (hostSignsIn(ctx)) return reply.redirect(`/interaction/${interaction.record.id}`, 303);
     const attempt = await attemptLogin(ctx, request, reply);
     if (!attempt.ok) {
       const form = { username: attempt.username, error: attempt.message };
@@ -70,13 +96,23 @@ export function interactionRoutes(app: FastifyInstance, ctx: HttpContext): void 
   app.post<{ Params: Params }>('/interaction/:id/logout', page, async (request, reply) => {
     checkCsrf(request, ctx.cookies, formBody(request).csrf_token);
     const interaction = await load(request);
-    await signOut(ctx.deps, sessionId(request, ctx.cookies));
+    await signOut(ctx.deps, sessionId(request, ctx.cookies), hostRequestOf(request));
     clearSessionCookie(reply, ctx.cookies);
     return reply.redirect(`/interaction/${interaction.record.id}`, 303);
   });
 }
 
-function showLogin(
+/** To the host's login page, with the way back here; a forced sign-in asks it to re-authenticate. */
+function toHostLogin(ctx: HttpContext, reply: FastifyReply, interaction: Interaction) {
+  const { request } = interaction.record;
+  const location = accountsOf(ctx.deps).loginUrl(`/interaction/${interaction.record.id}`, {
+    reauthenticate: request.forceLogin === true || request.maxAge != null,
+    loginHint: request.loginHint ?? null,
+  });
+  return reply.header('Cache-Control', 'no-store').redirect(location, 302);
+}
+
+async function showLogin(
   ctx: HttpContext,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -84,18 +120,20 @@ function showLogin(
   form: { username: string; error: string | null },
   status = 200,
 ) {
-  const html = renderLoginPage({
-    ...chrome(ctx),
+  const html = await ctx.pages.login({
+    ...chromeOf(ctx),
     action: `/interaction/${interaction.record.id}/login`,
     csrfToken: csrfToken(request, reply, ctx.cookies),
     clientName: interaction.client.clientName,
+    clientId: interaction.client.clientId,
+    interactionId: interaction.record.id,
     ...form,
   });
   // A login may go straight back to the client (consent already given), so allow that target.
   return sendPage(reply, html, status, [formTargetFor(interaction.record.request.redirectUri)]);
 }
 
-function showConsent(
+async function showConsent(
   ctx: HttpContext,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -104,8 +142,8 @@ function showConsent(
 ) {
   const { request: authz, id } = interaction.record;
   const target = formTargetFor(authz.redirectUri);
-  const html = renderConsentPage({
-    ...chrome(ctx),
+  const html = await ctx.pages.consent({
+    ...chromeOf(ctx),
     action: `/interaction/${id}/consent`,
     logoutAction: `/interaction/${id}/logout`,
     csrfToken: csrfToken(request, reply, ctx.cookies),
@@ -114,6 +152,8 @@ function showConsent(
     redirectOrigin: target.endsWith(':') ? new URL(authz.redirectUri).href.split('?')[0]! : target,
     scopes: authz.scope.map(describeScope),
     username: signedIn.user.username,
+    clientId: interaction.client.clientId,
+    interactionId: id,
   });
   return sendPage(reply, html, 200, [target]);
 }

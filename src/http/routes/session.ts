@@ -1,12 +1,12 @@
 /** Signing in and out outside an authorization: GET /, GET|POST /login, POST /logout. */
 import type { FastifyInstance } from 'fastify';
-import { renderLoggedOutPage, renderLoginPage, renderSignedInPage } from '../../pages/index.js';
+import { renderLoggedOutPage, renderSignedInPage } from '../../pages/index.js';
 import { listUserApps } from '../../services/grants.js';
 import { signOut } from '../../services/login.js';
-import { formBody, type HttpContext, signedInUser } from '../context.js';
+import { chromeOf, formBody, type HttpContext, signedInUser } from '../context.js';
 import { checkCsrf, clearSessionCookie, csrfToken, sessionId } from '../cookies.js';
 import { attemptLogin } from '../login-attempt.js';
-import { chrome, sendPage } from '../respond.js';
+import { sendPage } from '../respond.js';
 
 const page = { config: { errorFormat: 'page' as const } };
 
@@ -15,7 +15,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const signedIn = await signedInUser(ctx, request);
     if (!signedIn) return reply.redirect('/login', 302);
     const html = renderSignedInPage({
-      ...chrome(ctx),
+      ...chromeOf(ctx),
       username: signedIn.user.username,
       csrfToken: csrfToken(request, reply, ctx.cookies),
       logoutAction: '/logout',
@@ -32,8 +32,8 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   app.get('/login', page, async (request, reply) => {
     if (await signedInUser(ctx, request)) return reply.redirect('/', 302);
-    const html = renderLoginPage({
-      ...chrome(ctx),
+    const html = await ctx.pages.login({
+      ...chromeOf(ctx),
       action: '/login',
       csrfToken: csrfToken(request, reply, ctx.cookies),
       username: '',
@@ -46,8 +46,8 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.post('/login', page, async (request, reply) => {
     const attempt = await attemptLogin(ctx, request, reply);
     if (attempt.ok) return reply.redirect('/', 303);
-    const html = renderLoginPage({
-      ...chrome(ctx),
+    const html = await ctx.pages.login({
+      ...chromeOf(ctx),
       action: '/login',
       csrfToken: csrfToken(request, reply, ctx.cookies),
       username: attempt.username,
@@ -61,6 +61,6 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
     checkCsrf(request, ctx.cookies, formBody(request).csrf_token);
     await signOut(ctx.deps, sessionId(request, ctx.cookies));
     clearSessionCookie(reply, ctx.cookies);
-    return sendPage(reply, renderLoggedOutPage({ ...chrome(ctx), message: 'You have signed out.' }));
+    return sendPage(reply, renderLoggedOutPage({ ...chromeOf(ctx), message: 'You have signed out.' }));
   });
 }

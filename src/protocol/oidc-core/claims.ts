@@ -41,7 +41,12 @@ export type ClaimTarget = 'userinfo' | 'id_token';
 
 /** Every claim the user has, keyed by its OIDC name. */
 function allClaims(user: ClaimSource): Record<string, unknown> {
-  return { ...user.profile, preferred_username: user.username, updated_at: user.updatedAt };
+  // 0: a host application's account that did not say when it changed, so no updated_at is claimed.
+  return {
+    ...user.profile,
+    preferred_username: user.username,
+    updated_at: user.updatedAt > 0 ? user.updatedAt : undefined,
+  };
 }
 
 /**

@@ -16,6 +16,11 @@ export interface IdTokenInput {
   nonce: string | null;
   /** The session id (Front-Channel Logout §3, RP-Initiated Logout). */
   sid: string | null;
+  /**
+   * §2 amr: how the user authenticated (RFC 8176 values), or null to leave it out — when Latchkey
+   * did not see the authentication (a host application's own login), claiming one would be a guess.
+   */
+  amr: string[] | null;
   /** The access token issued with it, for at_hash. */
   accessToken: string | null;
   alg: JwsAlgorithm;
@@ -34,9 +39,8 @@ export function idTokenClaims(input: IdTokenInput): Record<string, unknown> {
     // §2: azp is the party the token was issued to; with one audience it equals aud, and
     // clients may check it (§3.1.3.7 step 5).
     azp: input.clientId,
-    // RFC 8176: the built-in sign-in is a password.
-    amr: ['pwd'],
   };
+  if (input.amr !== null) claims.amr = input.amr;
   if (input.authTime !== null) claims.auth_time = input.authTime;
   if (input.nonce !== null) claims.nonce = input.nonce;
   if (input.sid !== null) claims.sid = input.sid;

@@ -7,6 +7,13 @@ import { revokeAllIssued } from './clients.js';
 import { uniqueInsert } from './errors.js';
 import { containsPattern, fromUser, toUser } from './mappers.js';
 import type { Database, UsersTable } from './schema.js';
+import { nulFreeText, withoutNul } from './text-values.js';
+
+/**
+ * User names of host accounts' rows: `external <id>`. Built-in user names never contain a space
+ * (services/users.ts checkUsername), so no built-in user can take one.
+ */
+export const EXTERNAL_USERNAME_PREFIX = 'external ';
 
 function changedColumns(change: UserChange, now: number): Partial<UsersTable> {
   const set: Partial<UsersTable> = {};
@@ -19,7 +26,8 @@ function changedColumns(change: UserChange, now: number): Partial<UsersTable> {
   return set;
 }
 
-export function usersRepository(db: Kysely<Database>): Users {
+export function usersRepository(database: Kysely<Database>): Users {
+  const db = nulFreeText(database);
   return {
     async create(user: UserRecord, audit) {
       await uniqueInsert(() =>
@@ -104,10 +112,40 @@ export function usersRepository(db: Kysely<Database>): Users {
         return true;
       });
     },
+    async ensureExternal(id, now) {
+      // Read first: after its first sign-in a host account's row exists, so this is one query.
+      const existing = await db
+        .selectFrom('users')
+        .select('external')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (existing) return existing.external === 1;
+      // An empty hash never verifies, so no password sign-in can reach the row. The user name is
+      // in a namespace no built-in name can take (it has a space), so it never clashes with one.
+      await db
+        .insertInto('users')
+        .values({
+          id,
+          username: `${EXTERNAL_USERNAME_PREFIX}${id}`,
+          password_hash: '',
+          disabled: 0,
+          is_admin: 0,
+          external: 1,
+          profile: '{}',
+          updated_at: null,
+          created_at: now,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      // Inserted now, or by a concurrent first sign-in; never a built-in user's row.
+      const row = await db.selectFrom('users').select('external').where('id', '=', id).executeTakeFirst();
+      return row?.external === 1;
+    },
   };
 }
 
-export function sessionsRepository(db: Kysely<Database>): Sessions {
+export function sessionsRepository(database: Kysely<Database>): Sessions {
+  const db = nulFreeText(database);
   return {
     async create(s: SessionRecord, audit) {
       const insert = (trx: Kysely<Database>) =>
@@ -159,7 +197,8 @@ export function sessionsRepository(db: Kysely<Database>): Sessions {
   };
 }
 
-export function throttleRepository(db: Kysely<Database>): LoginThrottle {
+export function throttleRepository(database: Kysely<Database>): LoginThrottle {
+  const db = nulFreeText(database);
   return {
     async failures(keys, now, window) {
       if (keys.length === 0) return [];
@@ -169,7 +208,9 @@ export function throttleRepository(db: Kysely<Database>): LoginThrottle {
         .where('key', 'in', keys)
         .where('window_start', '>', now - window)
         .execute();
-      return keys.map((k) => rows.find((r) => r.key === k)?.failures ?? 0);
+      const counts = new Map(rows.map((r) => [r.key, r.failures]));
+      // A key with a NUL is stored without it on PostgreSQL (text-values.ts).
+      return keys.map((k) => counts.get(k) ?? counts.get(withoutNul(k)) ?? 0);
     },
     async recordFailure(key, now, window) {
       // One upsert: a counter whose window has passed starts again at 1.

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl, TEST_ENGINE } from '../../../test/helpers/database.js';
 import type { AuditEventRecord, Store } from '../ports.js';
 import { openStore } from './index.js';
 
@@ -111,7 +112,7 @@ function auditContract(engine: string, open: () => Promise<Store>, cleanup: () =
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-audit-'));
 let files = 0;
 auditContract(
-  'SQLite',
-  async () => (await openStore(`sqlite:${join(dir, `audit-${++files}.db`)}`)).store,
+  TEST_ENGINE === 'postgres' ? 'PostgreSQL' : 'SQLite',
+  async () => (await openStore(await freshDatabaseUrl(dir, `audit-${++files}`))).store,
   () => rmSync(dir, { recursive: true, force: true }),
 );

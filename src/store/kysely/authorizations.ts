@@ -9,6 +9,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { GrantRecord, Grants, InteractionRecord, Interactions, TokenRecord, Tokens } from '../ports.js';
 import { insertAudit } from './audit.js';
 import { listGrants } from './grant-listing.js';
+import { separateTransactions, type Transact } from './group-commit.js';
 import { storedRequestFromRow } from './interaction-request.js';
 import {
   claimsFromRow,
@@ -21,8 +22,12 @@ import {
   toToken,
 } from './mappers.js';
 import type { Database } from './schema.js';
+import { nulFreeText } from './text-values.js';
 
-export function interactionsRepository(db: Kysely<Database>): Interactions {
+/** `transact`: how writes are committed (grouped on SQLite: group-commit.ts). */
+export function interactionsRepository(database: Kysely<Database>, transact?: Transact): Interactions {
+  const db = nulFreeText(database);
+  const write = transact ?? separateTransactions(db);
   const toRecord = (row: Database['interactions']): InteractionRecord | null => {
     const request = storedRequestFromRow(row.request);
     if (!request) return null;
@@ -36,16 +41,18 @@ export function interactionsRepository(db: Kysely<Database>): Interactions {
   };
   return {
     async create(i) {
-      await db
-        .insertInto('interactions')
-        .values({
-          id: i.id,
-          request: JSON.stringify(i.request),
-          browser_digest: i.browserDigest,
-          created_at: i.createdAt,
-          expires_at: i.expiresAt,
-        })
-        .execute();
+      await write((trx) =>
+        trx
+          .insertInto('interactions')
+          .values({
+            id: i.id,
+            request: JSON.stringify(i.request),
+            browser_digest: i.browserDigest,
+            created_at: i.createdAt,
+            expires_at: i.expiresAt,
+          })
+          .execute(),
+      );
     },
     async findActive(id, now) {
       const row = await db
@@ -57,12 +64,14 @@ export function interactionsRepository(db: Kysely<Database>): Interactions {
       return row ? toRecord(row) : null;
     },
     async take(id, now) {
-      const row = await db
-        .deleteFrom('interactions')
-        .where('id', '=', id)
-        .where('expires_at', '>', now)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await write((trx) =>
+        trx
+          .deleteFrom('interactions')
+          .where('id', '=', id)
+          .where('expires_at', '>', now)
+          .returningAll()
+          .executeTakeFirst(),
+      );
       return row ? toRecord(row) : null;
     },
   };
@@ -115,16 +124,18 @@ async function revokeIssued(
 const grantsOf = (trx: Transaction<Database>, userId: string, clientId: string) =>
   trx.selectFrom('grants').select('id').where('user_id', '=', userId).where('client_id', '=', clientId);
 
-export function grantsRepository(db: Kysely<Database>): Grants {
+export function grantsRepository(database: Kysely<Database>, transact?: Transact): Grants {
+  const db = nulFreeText(database);
+  const write = transact ?? separateTransactions(db);
   return {
     async createWithCode(grant, code) {
-      await db.transaction().execute(async (trx) => {
+      await write(async (trx) => {
         await insertGrant(trx, grant);
         await trx.insertInto('authorization_codes').values(fromCode(code)).execute();
       });
     },
     async createWithTokens(grant, tokens) {
-      await db.transaction().execute(async (trx) => {
+      await write(async (trx) => {
         await insertGrant(trx, grant);
         await insertTokens(trx, tokens);
       });
@@ -153,7 +164,7 @@ export function grantsRepository(db: Kysely<Database>): Grants {
       return row ? toCode(row) : null;
     },
     async redeemCode(codeDigest, now, tokens) {
-      return db.transaction().execute(async (trx) => {
+      return write(async (trx) => {
         const consumed = await trx
           .updateTable('authorization_codes')
           .set({ consumed_at: now })
@@ -166,7 +177,7 @@ export function grantsRepository(db: Kysely<Database>): Grants {
       });
     },
     async rotateRefreshToken(tokenDigest, now, tokens) {
-      return db.transaction().execute(async (trx) => {
+      return write(async (trx) => {
         const consumed = await trx
           .updateTable('tokens')
           .set({ consumed_at: now })
@@ -182,7 +193,7 @@ export function grantsRepository(db: Kysely<Database>): Grants {
       });
     },
     async revoke(grantId, now, audit) {
-      return db.transaction().execute(async (trx) => {
+      return write(async (trx) => {
         const result = await trx
           .updateTable('grants')
           .set({ revoked_at: now })
@@ -197,7 +208,7 @@ export function grantsRepository(db: Kysely<Database>): Grants {
       });
     },
     async removeAccess(userId, clientId, now, audit) {
-      return db.transaction().execute(async (trx) => {
+      return write(async (trx) => {
         const result = await trx
           .updateTable('grants')
           .set({ revoked_at: now })
@@ -225,10 +236,13 @@ export function grantsRepository(db: Kysely<Database>): Grants {
   };
 }
 
-export function tokensRepository(db: Kysely<Database>): Tokens {
+export function tokensRepository(database: Kysely<Database>, transact?: Transact): Tokens {
+  const db = nulFreeText(database);
+  const write = transact ?? separateTransactions(db);
   return {
     async insert(tokens) {
-      if (tokens.length > 0) await db.insertInto('tokens').values(tokens.map(fromToken)).execute();
+      if (tokens.length > 0)
+        await write((trx) => trx.insertInto('tokens').values(tokens.map(fromToken)).execute());
     },
     async revoke(tokenDigest, now) {
       const result = await db

@@ -6,6 +6,7 @@ import { insertAudit } from './audit.js';
 import { uniqueInsert } from './errors.js';
 import { containsPattern, fromClient, joinScope, splitScope, toClient } from './mappers.js';
 import type { ClientsTable, Database } from './schema.js';
+import { nulFreeText } from './text-values.js';
 
 /**
  * Revokes the grants of a user or a client, every token issued to them (with a grant or without,
@@ -44,7 +45,8 @@ function metadataColumns(client: Client): Omit<ClientsTable, 'client_id' | 'secr
   return metadata;
 }
 
-export function clientsRepository(db: Kysely<Database>): Clients {
+export function clientsRepository(database: Kysely<Database>): Clients {
+  const db = nulFreeText(database);
   return {
     async create(client, audit) {
       await uniqueInsert(() =>
@@ -153,7 +155,8 @@ export function clientsRepository(db: Kysely<Database>): Clients {
   };
 }
 
-export function consentsRepository(db: Kysely<Database>): Consents {
+export function consentsRepository(database: Kysely<Database>): Consents {
+  const db = nulFreeText(database);
   return {
     async find(userId, clientId) {
       const row = await db

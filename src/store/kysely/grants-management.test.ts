@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl, TEST_ENGINE } from '../../../test/helpers/database.js';
 import type { Client } from '../../protocol/types.js';
 import type {
   AuditEventRecord,
@@ -359,7 +360,7 @@ function managementContract(engine: string, open: () => Promise<Store>, cleanup:
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-grants-'));
 let files = 0;
 managementContract(
-  'SQLite',
-  async () => (await openStore(`sqlite:${join(dir, `grants-${++files}.db`)}`)).store,
+  TEST_ENGINE === 'postgres' ? 'PostgreSQL' : 'SQLite',
+  async () => (await openStore(await freshDatabaseUrl(dir, `grants-${++files}`))).store,
   () => rmSync(dir, { recursive: true, force: true }),
 );

@@ -1,11 +1,12 @@
 /** The Store on Kysely: SQLite or PostgreSQL through the same queries. */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, SqliteAdapter, sql } from 'kysely';
 import type { Store } from '../ports.js';
 import { sessionsRepository, throttleRepository, usersRepository } from './accounts.js';
 import { auditRepository } from './audit.js';
 import { grantsRepository, interactionsRepository, tokensRepository } from './authorizations.js';
 import { clientsRepository, consentsRepository } from './clients.js';
 import { openDatabase, type PoolOptions } from './database.js';
+import { groupedTransactions } from './group-commit.js';
 import { housekeepingRepository } from './housekeeping.js';
 import { keysRepository } from './keys.js';
 import { prepareSchema, type SchemaStatus } from './migrate.js';
@@ -18,14 +19,16 @@ export type { Database } from './schema.js';
 
 /** `owned`: close() destroys the Kysely instance; a host's own instance is left to the host. */
 export function storeOn(db: Kysely<Database>, owned = true): Store {
+  // SQLite: the hot write paths share commits (group-commit.ts); PostgreSQL commits each alone.
+  const transact = db.getExecutor().adapter instanceof SqliteAdapter ? groupedTransactions(db) : undefined;
   return {
     users: usersRepository(db),
     clients: clientsRepository(db),
     sessions: sessionsRepository(db),
-    interactions: interactionsRepository(db),
+    interactions: interactionsRepository(db, transact),
     consents: consentsRepository(db),
-    grants: grantsRepository(db),
-    tokens: tokensRepository(db),
+    grants: grantsRepository(db, transact),
+    tokens: tokensRepository(db, transact),
     throttle: throttleRepository(db),
     keys: keysRepository(db),
     housekeeping: housekeepingRepository(db),

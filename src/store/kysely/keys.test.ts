@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl, TEST_ENGINE } from '../../../test/helpers/database.js';
 import type { SigningAlgorithm } from '../../crypto/keys.js';
 import { DuplicateKeyError, type SigningKeyRecord, type Store } from '../ports.js';
 import { openStore } from './index.js';
@@ -204,9 +205,9 @@ function keysContract(engine: string, open: () => Promise<Opened>, cleanup: () =
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-keys-'));
 let files = 0;
 keysContract(
-  'SQLite',
+  TEST_ENGINE === 'postgres' ? 'PostgreSQL' : 'SQLite',
   async () => {
-    const url = `sqlite:${join(dir, `keys-${++files}.db`)}`;
+    const url = await freshDatabaseUrl(dir, `keys-${++files}`);
     const { store, db } = await openStore(url);
     return { store, db, other: async () => (await openStore(url)).store };
   },

@@ -4,6 +4,7 @@ import { isSigningAlgorithm, type JWK } from '../../crypto/keys.js';
 import type { SigningKeyRecord, SigningKeys, UnreadableSigningKey } from '../ports.js';
 import { uniqueInsert } from './errors.js';
 import type { Database, SigningKeysTable } from './schema.js';
+import { nulFreeText } from './text-values.js';
 
 const numOrNull = (v: number | string | bigint | null): number | null => (v === null ? null : Number(v));
 
@@ -59,7 +60,8 @@ export function fromSigningKey(key: SigningKeyRecord): SigningKeysTable {
   };
 }
 
-export function keysRepository(db: Kysely<Database>): SigningKeys {
+export function keysRepository(database: Kysely<Database>): SigningKeys {
+  const db = nulFreeText(database);
   return {
     async list() {
       const rows = await db

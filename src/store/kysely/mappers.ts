@@ -67,6 +67,8 @@ export function fromUser(user: UserRecord): UsersTable {
     password_hash: user.passwordHash,
     disabled: user.disabled ? 1 : 0,
     is_admin: user.isAdmin ? 1 : 0,
+    // Built-in users only: host accounts' rows are written by ensureExternal.
+    external: 0,
     profile: JSON.stringify(sanitizeClaims(user.profile)),
     updated_at: user.updatedAt,
     created_at: user.createdAt,

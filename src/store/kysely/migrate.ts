@@ -9,6 +9,7 @@ import * as openidConnect from './migrations/0006-openid-connect.js';
 import * as userProfile from './migrations/0007-user-profile.js';
 import * as adminUsers from './migrations/0008-admin-users.js';
 import * as auditEvents from './migrations/0009-audit-events.js';
+import * as externalAccounts from './migrations/0010-external-accounts.js';
 import type { Database } from './schema.js';
 
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007-user-profile': userProfile,
   '0008-admin-users': adminUsers,
   '0009-audit-events': auditEvents,
+  '0010-external-accounts': externalAccounts,
 };
 
 const MIGRATION_TABLE = 'latchkey_migrations';

@@ -12,6 +12,8 @@ export interface UsersTable {
   disabled: number;
   /** 1: may use the admin API and console with a session (migration 0008). */
   is_admin: number;
+  /** 1: a host application's account (issue 8), not a built-in user (migration 0010). */
+  external: number;
   /** JSON object of OIDC standard claims (OIDC Core §5.1); read through sanitizeClaims. */
   profile: string;
   /** When the profile last changed; null only in rows no write has touched since migration 0007. */

@@ -511,6 +511,25 @@ function storeContract(engine: string, factory: StoreFactory): void {
         expect(await store.throttle.failures(['account:carol', 'ip:10.0.0.2'], T0, window)).toEqual([0, 1]);
       });
     });
+
+    // PostgreSQL's text cannot hold U+0000 (text-values.ts): hostile ids must not fail the query.
+    describe('values with a NUL character', () => {
+      it('are looked up as not found', async () => {
+        const { u, c } = await party();
+        expect(await store.users.findByUsername(`${u.username}\u0000`)).toBeNull();
+        expect(await store.users.findById('a\u0000b')).toBeNull();
+        expect(await store.clients.findById(`${c.clientId}\u0000`)).toBeNull();
+        expect(await store.interactions.findActive('\u0000', T0)).toBeNull();
+        expect(await store.consents.find(u.id, `${c.clientId}\u0000`)).toEqual([]);
+      });
+
+      it('count as throttle keys', async () => {
+        expect(await store.throttle.recordFailure('account:al\u0000ice', T0, 900)).toBe(1);
+        expect(await store.throttle.failures(['account:al\u0000ice', 'account:alice'], T0, 900)).toEqual([
+          1, 0,
+        ]);
+      });
+    });
   });
 }
 

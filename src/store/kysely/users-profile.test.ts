@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl, TEST_ENGINE } from '../../../test/helpers/database.js';
 import type { StandardClaims } from '../../protocol/types.js';
 import type { Store, UserRecord } from '../ports.js';
 import { openDatabase, openStore } from './index.js';
@@ -175,8 +176,8 @@ function profileContract(engine: string, open: () => Promise<Opened>, cleanup: (
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-profile-'));
 let files = 0;
 profileContract(
-  'SQLite',
-  () => openStore(`sqlite:${join(dir, `store-${++files}.db`)}`),
+  TEST_ENGINE === 'postgres' ? 'PostgreSQL' : 'SQLite',
+  async () => openStore(await freshDatabaseUrl(dir, `store-${++files}`)),
   () => rmSync(dir, { recursive: true, force: true }),
 );
 
@@ -193,10 +194,15 @@ describe('migration 0007-user-profile', () => {
   afterAll(() => rmSync(migrationDir, { recursive: true, force: true }));
 
   it('gives existing users an empty profile, last updated when they were created', async () => {
-    const db = openDatabase(`sqlite:${join(migrationDir, 'old.db')}`);
+    const db = openDatabase(await freshDatabaseUrl(migrationDir, 'old'));
     try {
       const old = new Migrator({
         db,
+        // As migrate.ts does: on PostgreSQL, Kysely would otherwise find another test schema's tables.
+        migrationTableSchema:
+          TEST_ENGINE === 'postgres'
+            ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
+            : undefined,
         provider: { getMigrations: async () => before },
         migrationTableName: 'latchkey_migrations',
         migrationLockTableName: 'latchkey_migrations_lock',
