@@ -31,7 +31,11 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-if (values['cpu-prof']) profileServersInto(resolve(values['cpu-prof']));
+if (values['cpu-prof']) {
+  profileServersInto(resolve(values['cpu-prof']));
+  // Profile the unbundled build, so the profile names Latchkey's modules (servers/latchkey.mjs).
+  process.env.LATCHKEY_BENCH_UNBUNDLED = '1';
+}
 
 const settings = values.quick
   ? { quick: true, duration: 3, warmup: 1, coldRuns: 3, growthSizes: [10_000, 100_000], growthRate: 200 }

@@ -18,7 +18,7 @@ const formAction = (html, contains) =>
 
 /** Opens (and migrates) the database, registers the clients and the user, and closes it again. */
 export async function prepareLatchkey(databaseUrl, { clients = 'all' } = {}) {
-  const { createAuthServer } = await import('../../dist/src/index.js');
+  const { createAuthServer } = await import('latchkey');
   const suffix = randomBytes(4).toString('hex');
   const server = await createAuthServer({ config: { databaseUrl, logLevel: 'silent' }, logger: false });
   try {

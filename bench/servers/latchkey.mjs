@@ -5,7 +5,12 @@
  * Options: { databaseUrl, port, config?, register?: ClientRegistration[] }. `register` is for the
  * first-start measurement: clients registered in-process, their secrets sent back in `ready`.
  */
-import { createAuthServer } from '../../dist/src/index.js';
+// The package's public entry, as an app would load it (the bundle: see scripts/bundle.mjs);
+// LATCHKEY_BENCH_UNBUNDLED=1 loads dist/src instead, so a --cpu-prof profile names the modules.
+const { createAuthServer } = await import(
+  process.env.LATCHKEY_BENCH_UNBUNDLED ? '../../dist/src/index.js' : 'latchkey'
+);
+
 import { fail, options, ready } from './ipc.mjs';
 
 try {

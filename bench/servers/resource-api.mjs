@@ -4,12 +4,7 @@
  * Options: { port, verifier: 'introspection' | 'jwt', issuer, clientId?, clientSecret? }.
  */
 import Fastify from 'fastify';
-import {
-  introspectionVerifier,
-  jwtVerifier,
-  requireAccessToken,
-  resourceServer,
-} from '../../dist/src/resource/index.js';
+import { introspectionVerifier, jwtVerifier, requireAccessToken, resourceServer } from 'latchkey/resource';
 import { fail, options, ready } from './ipc.mjs';
 
 try {

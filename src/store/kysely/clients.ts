@@ -1,5 +1,5 @@
 /** Client registrations and the consents users gave them. */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { Client } from '../../protocol/types.js';
 import type { Clients, Consents, RevokedCounts } from '../ports.js';
 import { insertAudit } from './audit.js';
@@ -39,18 +39,52 @@ export async function revokeAllIssued(
   return { grants: Number(grants.numUpdatedRows), tokens: Number(tokens.numUpdatedRows) };
 }
 
+const onPostgres = (db: Kysely<Database>) => db.getExecutor().adapter instanceof PostgresAdapter;
+
 /** The columns an update may change: all but the key, the secret and the creation time. */
 function metadataColumns(client: Client): Omit<ClientsTable, 'client_id' | 'secret_digest' | 'created_at'> {
   const { client_id: _, secret_digest: __, created_at: ___, ...metadata } = fromClient(client);
   return metadata;
 }
 
+/**
+ * How long a client registration read for one request serves the next ones. Every token,
+ * introspection and revocation request authenticates a client, and registrations change rarely;
+ * a change made through this process is seen at once (the cache is emptied), one made by another
+ * instance within this long.
+ */
+const CLIENT_CACHE_MS = 1000;
+const CLIENT_CACHE_MAX = 10_000;
+
+function clientCache() {
+  const entries = new Map<string, { client: Client; at: number }>();
+  return {
+    get(clientId: string): Client | undefined {
+      const entry = entries.get(clientId);
+      if (!entry) return undefined;
+      if (performance.now() - entry.at < CLIENT_CACHE_MS) return entry.client;
+      entries.delete(clientId);
+      return undefined;
+    },
+    set(clientId: string, client: Client): void {
+      // A bound on memory: drop the oldest entry.
+      if (entries.size >= CLIENT_CACHE_MAX) entries.delete(entries.keys().next().value!);
+      entries.set(clientId, { client, at: performance.now() });
+    },
+    clear: () => entries.clear(),
+  };
+}
+
 export function clientsRepository(database: Kysely<Database>): Clients {
   const db = nulFreeText(database);
+  const cache = clientCache();
+  // Every write empties the cache, whether or not it succeeds: simpler than knowing which entry.
+  const transaction = <T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
+    db.transaction().execute(work).finally(cache.clear);
   return {
     async create(client, audit) {
       await uniqueInsert(() =>
-        db.transaction().execute(async (trx) => {
+        transaction(async (trx) => {
           await trx.insertInto('clients').values(fromClient(client)).execute();
           await insertAudit(trx, audit);
         }),
@@ -72,15 +106,12 @@ export function clientsRepository(database: Kysely<Database>): Clients {
       return rows.map(toClient);
     },
     async update(before, after, audit) {
-      // On SQLite the transaction serializes this read and write against other writers; PostgreSQL
-      // (issue 6) needs the SELECT to lock the row (FOR UPDATE) for the same guarantee. The rows
-      // are compared as mapped, so a legacy or hand-written spelling of the same value still matches.
-      return db.transaction().execute(async (trx) => {
-        const row = await trx
-          .selectFrom('clients')
-          .selectAll()
-          .where('client_id', '=', before.clientId)
-          .executeTakeFirst();
+      // On SQLite the transaction serializes this read and write against other writers; on
+      // PostgreSQL the SELECT locks the row (FOR UPDATE) for the same guarantee. The rows are
+      // compared as mapped, so a legacy or hand-written spelling of the same value still matches.
+      return transaction(async (trx) => {
+        const select = trx.selectFrom('clients').selectAll().where('client_id', '=', before.clientId);
+        const row = await (onPostgres(trx) ? select.forUpdate() : select).executeTakeFirst();
         const unchanged =
           row && JSON.stringify(metadataColumns(toClient(row))) === JSON.stringify(metadataColumns(before));
         if (!unchanged) return false;
@@ -94,14 +125,14 @@ export function clientsRepository(database: Kysely<Database>): Clients {
       });
     },
     async revokeGrants(clientId, now, audit) {
-      return db.transaction().execute(async (trx) => {
+      return transaction(async (trx) => {
         const counts = await revokeAllIssued(trx, 'client_id', clientId, now);
         await insertAudit(trx, audit);
         return counts;
       });
     },
     async delete(clientId, audit) {
-      return db.transaction().execute(async (trx) => {
+      return transaction(async (trx) => {
         const found = await trx
           .selectFrom('clients')
           .select('client_id')
@@ -124,12 +155,17 @@ export function clientsRepository(database: Kysely<Database>): Clients {
       });
     },
     async findById(clientId) {
+      const cached = cache.get(clientId);
+      if (cached) return cached;
       const row = await db
         .selectFrom('clients')
         .selectAll()
         .where('client_id', '=', clientId)
         .executeTakeFirst();
-      return row ? toClient(row) : null;
+      if (!row) return null;
+      const client = toClient(row);
+      cache.set(clientId, client);
+      return client;
     },
     async list() {
       const rows = await db
@@ -141,7 +177,7 @@ export function clientsRepository(database: Kysely<Database>): Clients {
       return rows.map(toClient);
     },
     async setSecretDigest(clientId, secretDigest, audit) {
-      return db.transaction().execute(async (trx) => {
+      return transaction(async (trx) => {
         const result = await trx
           .updateTable('clients')
           .set({ secret_digest: secretDigest })
@@ -168,22 +204,34 @@ export function consentsRepository(database: Kysely<Database>): Consents {
       return row ? splitScope(row.scope) : [];
     },
     async grant(userId, clientId, scope, now) {
-      // On SQLite the transaction serializes racing consents for one pair, so the union is kept.
-      // PostgreSQL (issue 6) needs the SELECT to lock the row (FOR UPDATE) for the same guarantee.
+      // The stored consent becomes the union of what was consented before and now, even when two
+      // consents for one pair race: the first insert creates the row; otherwise the row is read
+      // under a lock (FOR UPDATE on PostgreSQL; SQLite serializes writers anyway) and extended.
       await db.transaction().execute(async (trx) => {
-        const row = await trx
+        const created = await trx
+          .insertInto('consents')
+          .values({
+            user_id: userId,
+            client_id: clientId,
+            scope: joinScope(scope),
+            created_at: now,
+            updated_at: now,
+          })
+          .onConflict((oc) => oc.columns(['user_id', 'client_id']).doNothing())
+          .executeTakeFirst();
+        if (Number(created.numInsertedOrUpdatedRows ?? 0n) === 1) return;
+        const select = trx
           .selectFrom('consents')
           .select('scope')
           .where('user_id', '=', userId)
-          .where('client_id', '=', clientId)
-          .executeTakeFirst();
+          .where('client_id', '=', clientId);
+        const row = await (onPostgres(trx) ? select.forUpdate() : select).executeTakeFirst();
         const union = joinScope([...new Set([...(row ? splitScope(row.scope) : []), ...scope])]);
         await trx
-          .insertInto('consents')
-          .values({ user_id: userId, client_id: clientId, scope: union, created_at: now, updated_at: now })
-          .onConflict((oc) =>
-            oc.columns(['user_id', 'client_id']).doUpdateSet({ scope: union, updated_at: now }),
-          )
+          .updateTable('consents')
+          .set({ scope: union, updated_at: now })
+          .where('user_id', '=', userId)
+          .where('client_id', '=', clientId)
           .execute();
       });
     },

@@ -4,10 +4,11 @@
  * same Kysely queries; the differences live here and in the drivers' error codes (errors.ts).
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type Dialect, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import type PgModule from 'pg';
 import { resilientDialect } from './errors.js';
 import type { Database } from './schema.js';
 
@@ -68,14 +69,19 @@ function sqliteDialect(path: string): Dialect {
   return new SqliteDialect({ database: withStatementCache(sqlite) });
 }
 
+/** The pg driver, loaded only when a PostgreSQL URL is opened: SQLite starts do not pay for it. */
+const loadPg = (): typeof PgModule => createRequire(import.meta.url)('pg');
+
 /** int8 (bigint) columns hold epoch milliseconds and counts: well inside Number's exact range. */
 const INT8_OID = 20;
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary'
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
+function typeParsers(pg: typeof PgModule) {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID && format !== 'binary'
+        ? (value: string) => Number(value)
+        : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  };
+}
 
 function postgresDialect(url: string, options: PoolOptions): Dialect {
   let parsed: URL;
@@ -87,6 +93,7 @@ function postgresDialect(url: string, options: PoolOptions): Dialect {
   if (!parsed.hostname && !parsed.searchParams.get('host')) {
     throw new DatabaseUrlError(`The database URL "${redactDatabaseUrl(url)}" names no host`);
   }
+  const pg = loadPg();
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
@@ -98,7 +105,7 @@ function postgresDialect(url: string, options: PoolOptions): Dialect {
     query_timeout: options.statementTimeoutMs + 1000,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
-    types,
+    types: typeParsers(pg),
   });
   // An idle connection the server drops (a restart, a failover) emits 'error' on the pool; without
   // a listener Node would crash the process. The pool discards that client and the next request

@@ -291,6 +291,13 @@ function storeContract(engine: string, factory: StoreFactory): void {
         expect((await store.consents.find(u.id, c.clientId)).sort()).toEqual(['email', 'profile']);
       });
 
+      it('keeps every scope when consents for one pair race (a union, not the last writer)', async () => {
+        const { u, c } = await party();
+        const scopes = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+        await Promise.all(scopes.map((scope, i) => store.consents.grant(u.id, c.clientId, [scope], T0 + i)));
+        expect((await store.consents.find(u.id, c.clientId)).sort()).toEqual(scopes);
+      });
+
       it('keeps consents per user and client', async () => {
         const { u, c } = await party();
         const other = client();
