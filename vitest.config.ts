@@ -17,8 +17,10 @@ if (!postgresUrl) {
 const shared = {
   testTimeout: 30_000,
   hookTimeout: 60_000,
-  // argon2 and SQLite are CPU-bound; two cores on CI.
+  // argon2 and SQLite are CPU-bound, but many tests wait on PostgreSQL, fsync or a browser: on
+  // CI's two cores three workers finish the two-engine run about a minute sooner than two.
   pool: 'forks' as const,
+  maxWorkers: 3,
 };
 
 export default defineConfig({
