@@ -7,7 +7,7 @@ import { revokeAllIssued } from './clients.js';
 import { uniqueInsert } from './errors.js';
 import { containsPattern, fromUser, toUser } from './mappers.js';
 import type { Database, UsersTable } from './schema.js';
-import { nulFreeText, withoutNul } from './text-values.js';
+import { withoutNul } from './text-values.js';
 
 /**
  * User names of host accounts' rows: `external <id>`. Built-in user names never contain a space
@@ -26,8 +26,7 @@ function changedColumns(change: UserChange, now: number): Partial<UsersTable> {
   return set;
 }
 
-export function usersRepository(database: Kysely<Database>): Users {
-  const db = nulFreeText(database);
+export function usersRepository(db: Kysely<Database>): Users {
   return {
     async create(user: UserRecord, audit) {
       await uniqueInsert(() =>
@@ -144,8 +143,7 @@ export function usersRepository(database: Kysely<Database>): Users {
   };
 }
 
-export function sessionsRepository(database: Kysely<Database>): Sessions {
-  const db = nulFreeText(database);
+export function sessionsRepository(db: Kysely<Database>): Sessions {
   return {
     async create(s: SessionRecord, audit) {
       const insert = (trx: Kysely<Database>) =>
@@ -197,8 +195,7 @@ export function sessionsRepository(database: Kysely<Database>): Sessions {
   };
 }
 
-export function throttleRepository(database: Kysely<Database>): LoginThrottle {
-  const db = nulFreeText(database);
+export function throttleRepository(db: Kysely<Database>): LoginThrottle {
   return {
     async failures(keys, now, window) {
       if (keys.length === 0) return [];

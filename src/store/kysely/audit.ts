@@ -6,7 +6,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AuditActorType, AuditEventRecord, AuditLog } from '../ports.js';
 import type { AuditEventsTable, Database } from './schema.js';
-import { nulFreeText } from './text-values.js';
 
 const ACTOR_TYPES: readonly string[] = ['user', 'client', 'system', 'anonymous'];
 
@@ -63,8 +62,7 @@ export async function insertAudit(
 const prefixEnd = (prefix: string) =>
   prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 
-export function auditRepository(database: Kysely<Database>): AuditLog {
-  const db = nulFreeText(database);
+export function auditRepository(db: Kysely<Database>): AuditLog {
   return {
     async record(event) {
       await insertAudit(db, event);

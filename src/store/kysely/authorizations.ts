@@ -22,11 +22,9 @@ import {
   toToken,
 } from './mappers.js';
 import type { Database } from './schema.js';
-import { nulFreeText } from './text-values.js';
 
 /** `transact`: how writes are committed (grouped on SQLite: group-commit.ts). */
-export function interactionsRepository(database: Kysely<Database>, transact?: Transact): Interactions {
-  const db = nulFreeText(database);
+export function interactionsRepository(db: Kysely<Database>, transact?: Transact): Interactions {
   const write = transact ?? separateTransactions(db);
   const toRecord = (row: Database['interactions']): InteractionRecord | null => {
     const request = storedRequestFromRow(row.request);
@@ -124,8 +122,7 @@ async function revokeIssued(
 const grantsOf = (trx: Transaction<Database>, userId: string, clientId: string) =>
   trx.selectFrom('grants').select('id').where('user_id', '=', userId).where('client_id', '=', clientId);
 
-export function grantsRepository(database: Kysely<Database>, transact?: Transact): Grants {
-  const db = nulFreeText(database);
+export function grantsRepository(db: Kysely<Database>, transact?: Transact): Grants {
   const write = transact ?? separateTransactions(db);
   return {
     async createWithCode(grant, code) {
@@ -236,8 +233,7 @@ export function grantsRepository(database: Kysely<Database>, transact?: Transact
   };
 }
 
-export function tokensRepository(database: Kysely<Database>, transact?: Transact): Tokens {
-  const db = nulFreeText(database);
+export function tokensRepository(db: Kysely<Database>, transact?: Transact): Tokens {
   const write = transact ?? separateTransactions(db);
   return {
     async insert(tokens) {

@@ -6,7 +6,6 @@ import { insertAudit } from './audit.js';
 import { uniqueInsert } from './errors.js';
 import { containsPattern, fromClient, joinScope, splitScope, toClient } from './mappers.js';
 import type { ClientsTable, Database } from './schema.js';
-import { nulFreeText } from './text-values.js';
 
 /**
  * Revokes the grants of a user or a client, every token issued to them (with a grant or without,
@@ -75,8 +74,7 @@ function clientCache() {
   };
 }
 
-export function clientsRepository(database: Kysely<Database>): Clients {
-  const db = nulFreeText(database);
+export function clientsRepository(db: Kysely<Database>): Clients {
   const cache = clientCache();
   // Every write empties the cache, whether or not it succeeds: simpler than knowing which entry.
   const transaction = <T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
@@ -191,8 +189,7 @@ export function clientsRepository(database: Kysely<Database>): Clients {
   };
 }
 
-export function consentsRepository(database: Kysely<Database>): Consents {
-  const db = nulFreeText(database);
+export function consentsRepository(db: Kysely<Database>): Consents {
   return {
     async find(userId, clientId) {
       const row = await db

@@ -3,7 +3,6 @@ import type { Kysely } from 'kysely';
 import type { Housekeeping } from '../ports.js';
 import { keysRepository } from './keys.js';
 import type { Database } from './schema.js';
-import { nulFreeText } from './text-values.js';
 
 const BATCH = 500;
 
@@ -34,8 +33,7 @@ async function purge(db: Kysely<Database>, table: keyof typeof TABLES, before: n
   }
 }
 
-export function housekeepingRepository(database: Kysely<Database>): Housekeeping {
-  const db = nulFreeText(database);
+export function housekeepingRepository(db: Kysely<Database>): Housekeeping {
   return {
     async purgeExpired(now, { codeRetention, throttleWindow, auditRetention }) {
       return {

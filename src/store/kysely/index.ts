@@ -12,13 +12,16 @@ import { keysRepository } from './keys.js';
 import { prepareSchema, type SchemaStatus } from './migrate.js';
 import type { Database } from './schema.js';
 import { secretsRepository } from './secrets.js';
+import { nulFreeText } from './text-values.js';
 
 export { DatabaseUrlError, engineOf, openDatabase, redactDatabaseUrl } from './database.js';
 export { migrateToLatest, SchemaNotReadyError, schemaStatus } from './migrate.js';
 export type { Database } from './schema.js';
 
 /** `owned`: close() destroys the Kysely instance; a host's own instance is left to the host. */
-export function storeOn(db: Kysely<Database>, owned = true): Store {
+export function storeOn(database: Kysely<Database>, owned = true): Store {
+  // Every repository binds its strings through this: NUL-free on PostgreSQL (text-values.ts).
+  const db = nulFreeText(database);
   // SQLite: the hot write paths share commits (group-commit.ts); PostgreSQL commits each alone.
   const transact = db.getExecutor().adapter instanceof SqliteAdapter ? groupedTransactions(db) : undefined;
   return {
@@ -38,7 +41,7 @@ export function storeOn(db: Kysely<Database>, owned = true): Store {
       await sql`select 1`.execute(db);
     },
     async close() {
-      if (owned) await db.destroy();
+      if (owned) await database.destroy();
     },
   };
 }

@@ -4,7 +4,6 @@ import { isSigningAlgorithm, type JWK } from '../../crypto/keys.js';
 import type { SigningKeyRecord, SigningKeys, UnreadableSigningKey } from '../ports.js';
 import { uniqueInsert } from './errors.js';
 import type { Database, SigningKeysTable } from './schema.js';
-import { nulFreeText } from './text-values.js';
 
 const numOrNull = (v: number | string | bigint | null): number | null => (v === null ? null : Number(v));
 
@@ -60,8 +59,7 @@ export function fromSigningKey(key: SigningKeyRecord): SigningKeysTable {
   };
 }
 
-export function keysRepository(database: Kysely<Database>): SigningKeys {
-  const db = nulFreeText(database);
+export function keysRepository(db: Kysely<Database>): SigningKeys {
   return {
     async list() {
       const rows = await db

@@ -2,10 +2,8 @@
 import type { Kysely } from 'kysely';
 import type { ServerSecrets } from '../ports.js';
 import type { Database } from './schema.js';
-import { nulFreeText } from './text-values.js';
 
-export function secretsRepository(database: Kysely<Database>): ServerSecrets {
-  const db = nulFreeText(database);
+export function secretsRepository(db: Kysely<Database>): ServerSecrets {
   return {
     async getOrCreate(name, candidate, now) {
       // Insert-if-absent, then read: two instances racing both end up with the first one stored.
