@@ -75,9 +75,10 @@ ${cold.length > 0 ? coldStartTable(cold) : NOT_RUN}
 
 Latchkey on SQLite with ${stored} access tokens already stored (bulk-inserted before the server
 starts), at a modest fixed ${growth.rate} requests/s: evenly spaced, at most ${CONNECTIONS} in flight on keep-alive
-connections, each latency counted from the request's scheduled time (bench/lib/paced.mjs;
-autocannon's rate limit sends each second's requests in one burst, which would measure its own
-queueing). Introspection cycles through 1,000 of the stored tokens.
+connections, each latency counted from the moment the request is handed to the HTTP agent
+(bench/lib/paced.mjs: a request waiting for a free socket is on the clock, the sender's timer
+lateness is not; autocannon's rate limit sends each second's requests in one burst, which would
+measure its own queueing). Introspection cycles through 1,000 of the stored tokens.
 
 ${growth.rows.length > 0 ? growthTable(growth) : NOT_RUN}
 

@@ -2,8 +2,11 @@
  * A paced load for latency at a modest, fixed rate (the growth figure). autocannon's rate limit
  * sends each connection's quota for the second back to back and then waits, so at a fixed rate
  * it measures queueing inside its own bursts. Here requests are sent evenly spaced (open loop)
- * over at most CONNECTIONS keep-alive sockets, and each latency runs from the request's scheduled
- * time, so a stalled server or sender counts against the server rather than vanishing.
+ * over at most CONNECTIONS keep-alive sockets. Each latency runs from the moment the request is
+ * handed to the HTTP agent: a stalled server still counts (a request waiting for one of the 32
+ * sockets waits in the agent, on the clock), but the sender's own timer lateness does not. Timed
+ * from the schedule instead, a timer firing a millisecond late — routine on a busy machine —
+ * added a millisecond to a sub-millisecond figure, and the growth ratio compared that noise.
  */
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -40,10 +43,11 @@ export async function measurePaced(target, { duration, warmup, rate }) {
       const wait = due - performance.now();
       if (wait > 1) await sleep(wait);
       const body = target.nextBody ? target.nextBody() : target.body;
+      const sent = performance.now();
       pending.push(
         send(body).then(({ status, text }) => {
           if (status !== 200 || (target.verifyBody && !target.verifyBody(text))) errors++;
-          else latencies.push(performance.now() - due);
+          else latencies.push(performance.now() - sent);
         }),
       );
     }

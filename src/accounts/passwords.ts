@@ -2,7 +2,13 @@
  * User passwords: argon2id (OWASP's first choice) with OWASP's minimum parameters
  * (19 MiB, 2 passes, 1 lane). Slow hashing belongs here and only here.
  */
-import { hash, verify } from '@node-rs/argon2';
+
+/**
+ * The argon2 binding, loaded at the first password: it adds ~10 MB to the resident set, and a
+ * server that only issues and checks tokens (client credentials, introspection) never needs it.
+ */
+let argon2: Promise<typeof import('@node-rs/argon2')> | undefined;
+const loadArgon2 = () => (argon2 ??= import('@node-rs/argon2'));
 
 const PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
@@ -13,7 +19,7 @@ export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 1024;
 
 export async function hashPassword(password: string): Promise<string> {
-  return hash(password, { ...PARAMS, algorithm: ARGON2ID });
+  return (await loadArgon2()).hash(password, { ...PARAMS, algorithm: ARGON2ID });
 }
 
 /** A fixed hash to verify against when the account does not exist, so timing does not tell. */
@@ -27,7 +33,7 @@ function dummy(): Promise<string> {
 export async function verifyPassword(storedHash: string | null, password: string): Promise<boolean> {
   const target = storedHash ?? (await dummy());
   try {
-    const ok = await verify(target, password);
+    const ok = await (await loadArgon2()).verify(target, password);
     return storedHash !== null && ok;
   } catch {
     // A malformed stored hash is a failed login, not a crash.
