@@ -21,7 +21,8 @@ import {
   toCode,
   toToken,
 } from './mappers.js';
-import type { Database } from './schema.js';
+import { prepared } from './prepared.js';
+import type { Database, TokensTable } from './schema.js';
 
 /** `transact`: how writes are committed (grouped on SQLite: group-commit.ts). */
 export function interactionsRepository(db: Kysely<Database>, transact?: Transact): Interactions {
@@ -75,8 +76,75 @@ export function interactionsRepository(db: Kysely<Database>, transact?: Transact
   };
 }
 
+/**
+ * The hot statements of token issue, refresh and introspection, compiled once (prepared.ts).
+ * A grant issues one token or two (access and refresh): one insert for each count.
+ */
+const TOKEN_COLUMNS = [
+  'token_digest',
+  'kind',
+  'grant_id',
+  'client_id',
+  'user_id',
+  'scope',
+  'created_at',
+  'expires_at',
+  'consumed_at',
+  'revoked_at',
+] as const satisfies readonly (keyof TokensTable)[];
+
+const insertTokenRows = [1, 2].map((count) =>
+  prepared(TOKEN_COLUMNS.length * count, (db, ...slots) =>
+    db
+      .insertInto('tokens')
+      .values(
+        Array.from({ length: count }, (_, row) =>
+          Object.fromEntries(
+            TOKEN_COLUMNS.map((column, i) => [column, slots[row * TOKEN_COLUMNS.length + i]]),
+          ),
+        ) as never[],
+      ),
+  ),
+);
+
+const selectToken = prepared(1, (db, tokenDigest) =>
+  db.selectFrom('tokens').selectAll().where('token_digest', '=', tokenDigest),
+);
+
+const selectTokenWithUser = prepared(1, (db, tokenDigest) =>
+  db
+    .selectFrom('tokens')
+    .leftJoin('users', 'users.id', 'tokens.user_id')
+    .selectAll('tokens')
+    .select(['users.username as username', 'users.disabled as user_disabled'])
+    .where('tokens.token_digest', '=', tokenDigest),
+);
+
+const consumeRefreshToken = prepared(3, (db, consumedAt, tokenDigest, now) =>
+  db
+    .updateTable('tokens')
+    .set({ consumed_at: consumedAt })
+    .where('token_digest', '=', tokenDigest)
+    .where('kind', '=', 'refresh')
+    .where('consumed_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now),
+);
+
+const consumeCode = prepared(2, (db, consumedAt, codeDigest) =>
+  db
+    .updateTable('authorization_codes')
+    .set({ consumed_at: consumedAt })
+    .where('code_digest', '=', codeDigest)
+    .where('consumed_at', 'is', null),
+);
+
 async function insertTokens(trx: Transaction<Database>, tokens: TokenRecord[]): Promise<void> {
-  if (tokens.length > 0) await trx.insertInto('tokens').values(tokens.map(fromToken)).execute();
+  for (let start = 0; start < tokens.length; start += insertTokenRows.length) {
+    const rows = tokens.slice(start, start + insertTokenRows.length).map(fromToken);
+    const values = rows.flatMap((row) => TOKEN_COLUMNS.map((column) => row[column]));
+    await insertTokenRows[rows.length - 1]!(trx, ...values);
+  }
 }
 
 async function insertGrant(trx: Transaction<Database>, grant: GrantRecord): Promise<void> {
@@ -162,29 +230,16 @@ export function grantsRepository(db: Kysely<Database>, transact?: Transact): Gra
     },
     async redeemCode(codeDigest, now, tokens) {
       return write(async (trx) => {
-        const consumed = await trx
-          .updateTable('authorization_codes')
-          .set({ consumed_at: now })
-          .where('code_digest', '=', codeDigest)
-          .where('consumed_at', 'is', null)
-          .executeTakeFirst();
-        if (Number(consumed.numUpdatedRows) !== 1) return false;
+        const consumed = await consumeCode(trx, now, codeDigest);
+        if (Number(consumed.numAffectedRows) !== 1) return false;
         await insertTokens(trx, tokens);
         return true;
       });
     },
     async rotateRefreshToken(tokenDigest, now, tokens) {
       return write(async (trx) => {
-        const consumed = await trx
-          .updateTable('tokens')
-          .set({ consumed_at: now })
-          .where('token_digest', '=', tokenDigest)
-          .where('kind', '=', 'refresh')
-          .where('consumed_at', 'is', null)
-          .where('revoked_at', 'is', null)
-          .where('expires_at', '>', now)
-          .executeTakeFirst();
-        if (Number(consumed.numUpdatedRows) !== 1) return false;
+        const consumed = await consumeRefreshToken(trx, now, tokenDigest, now);
+        if (Number(consumed.numAffectedRows) !== 1) return false;
         await insertTokens(trx, tokens);
         return true;
       });
@@ -237,8 +292,7 @@ export function tokensRepository(db: Kysely<Database>, transact?: Transact): Tok
   const write = transact ?? separateTransactions(db);
   return {
     async insert(tokens) {
-      if (tokens.length > 0)
-        await write((trx) => trx.insertInto('tokens').values(tokens.map(fromToken)).execute());
+      if (tokens.length > 0) await write((trx) => insertTokens(trx, tokens));
     },
     async revoke(tokenDigest, now) {
       const result = await db
@@ -250,21 +304,11 @@ export function tokensRepository(db: Kysely<Database>, transact?: Transact): Tok
       return Number(result.numUpdatedRows) === 1;
     },
     async find(tokenDigest) {
-      const row = await db
-        .selectFrom('tokens')
-        .selectAll()
-        .where('token_digest', '=', tokenDigest)
-        .executeTakeFirst();
+      const [row] = (await selectToken(db, tokenDigest)).rows;
       return row ? toToken(row) : null;
     },
     async findWithUser(tokenDigest) {
-      const row = await db
-        .selectFrom('tokens')
-        .leftJoin('users', 'users.id', 'tokens.user_id')
-        .selectAll('tokens')
-        .select(['users.username as username', 'users.disabled as user_disabled'])
-        .where('tokens.token_digest', '=', tokenDigest)
-        .executeTakeFirst();
+      const [row] = (await selectTokenWithUser(db, tokenDigest)).rows;
       if (!row) return null;
       return { ...toToken(row), username: row.username ?? null, userDisabled: row.user_disabled === 1 };
     },

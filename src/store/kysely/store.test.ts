@@ -528,6 +528,11 @@ function storeContract(engine: string, factory: StoreFactory): void {
         expect(await store.clients.findById(`${c.clientId}\u0000`)).toBeNull();
         expect(await store.interactions.findActive('\u0000', T0)).toBeNull();
         expect(await store.consents.find(u.id, `${c.clientId}\u0000`)).toEqual([]);
+        // The token statements are compiled once (prepared.ts) and bind their values themselves.
+        expect(await store.tokens.find('\u0000')).toBeNull();
+        expect(await store.tokens.findWithUser('a\u0000b')).toBeNull();
+        expect(await store.grants.rotateRefreshToken('\u0000', T0, [])).toBe(false);
+        expect(await store.grants.redeemCode('\u0000', T0, [])).toBe(false);
       });
 
       it('count as throttle keys', async () => {
