@@ -116,6 +116,8 @@ export function forkServer(name, options, { timeoutMs = 60_000 } = {}) {
     ready,
     /** Peak RSS in bytes over the child's whole life so far (getrusage's maxrss, asked over IPC). */
     peakRss: () => request(child, { type: 'stats' }, 'stats', 5000).then((m) => m.maxRss),
+    /** CPU time (user + system, µs) the child has used so far. */
+    cpuTime: () => request(child, { type: 'stats' }, 'stats', 5000).then((m) => m.cpu),
     stop: () => stopChild(child),
   };
 }

@@ -42,6 +42,9 @@ Written by \`npm run bench${settings.quick ? ' -- --quick' : ''}\` on ${started.
 - Errors (socket errors, timeouts, an unexpected status or body) must be 0: a row with any is
   reported as **FAILED**, not as a number. Every static row's body is checked on every response
   (a token was issued, \`"active":true\`, the API answered).
+- Server CPU / op: the server process's CPU time (user + system) during the measured run, divided
+  by the requests (flows, for the code flow) it completed. The rate depends on what else shares
+  the cores; this figure much less, so it is the one to compare across runs.
 - Peak RSS: the server process's maximum resident set over its life (getrusage), setup included;
   for the protected-API rows it is the API process's.
 - Request logging is off in every server. Latchkey runs on SQLite in WAL mode with

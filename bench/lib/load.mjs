@@ -29,11 +29,13 @@ function errorsOf(result, countNon2xx) {
  * Static load: `target` = { url, method, headers, body, verifyBody? }; `rate` (optional) fixes the
  * overall request rate, for latency at a modest load rather than at saturation.
  */
-export async function measureStatic(target, { duration, warmup, rate }) {
+export async function measureStatic(target, { duration, warmup, rate }, onMeasure = async () => {}) {
   const options = { ...target, ...(rate ? { overallRate: rate } : {}) };
   if (warmup > 0) await run({ ...options, duration: warmup });
+  await onMeasure();
   const { result, samples } = await run({ ...options, duration });
   return {
+    operations: result.requests.total,
     rate: result.requests.total / result.duration,
     p50: percentile(samples, 50),
     p99: percentile(samples, 99),
@@ -45,13 +47,17 @@ export async function measureStatic(target, { duration, warmup, rate }) {
 /**
  * Flow load: `flow` = { url, requests, stats(), reset() } from flows.mjs. Completed flows per
  * second and flow latency (first request sent → last response) come from the flow's own counters.
+ * Both loads call `onMeasure` between the warm-up and the measured run, and return `operations`:
+ * the requests (or flows) the measured run completed.
  */
-export async function measureFlow(flow, { duration, warmup }) {
+export async function measureFlow(flow, { duration, warmup }, onMeasure = async () => {}) {
   if (warmup > 0) await run({ url: flow.url, requests: flow.requests, duration: warmup });
   flow.reset();
+  await onMeasure();
   const { result } = await run({ url: flow.url, requests: flow.requests, duration });
   const stats = flow.stats();
   return {
+    operations: stats.completed,
     rate: stats.completed / result.duration,
     p50: percentile(stats.latencies, 50),
     p99: percentile(stats.latencies, 99),

@@ -14,6 +14,7 @@ export const formatRate = (value) => Math.round(value).toLocaleString('en-US');
 export const formatMs = (value) =>
   Number.isFinite(value) ? (value < 10 ? value.toFixed(2) : value.toFixed(1)) : dash;
 export const formatMb = (bytes) => (Number.isFinite(bytes) ? `${Math.round(bytes / 1048576)} MB` : dash);
+export const formatMicros = (micros) => (Number.isFinite(micros) ? `${Math.round(micros)} µs` : dash);
 
 /** HTTP requests per second: a flow counts each of its requests (2 for the code flow). */
 export const httpRate = (row) => row.rate * (row.key === 'code' ? 2 : 1);
@@ -44,12 +45,13 @@ export function resultsTable(rows) {
       'p50 ms',
       'p99 ms',
       'errors',
+      'server CPU / op',
       'peak RSS',
       '× oidc-provider',
       '× Fastify bare',
       '× Fastify+insert',
     ]),
-    line(Array(10).fill('---')),
+    line(Array(11).fill('---')),
   ];
   const failures = [];
   for (const row of rows) {
@@ -63,6 +65,7 @@ export function resultsTable(rows) {
         failed ? dash : formatMs(row.p50),
         failed ? dash : formatMs(row.p99),
         Number.isFinite(row.errors) ? String(row.errors) : dash,
+        failed ? dash : formatMicros(row.cpuPerOp),
         formatMb(row.rss),
         ...ratioCells(row, rows),
       ]),

@@ -47,6 +47,19 @@ describe('ratios', () => {
     expect(ratio(rows[4], { ...rows[2], failed: '3 errors' })).toBe('—');
   });
 
+  it("shows the server's CPU time per operation, and a dash where it was not measured", () => {
+    const table = resultsTable([
+      row('Latchkey (SQLite)', 'cc', 4_000, { cpuPerOp: 123.4 }),
+      row('Latchkey (SQLite)', 'intro', 5_000),
+      row('Latchkey (SQLite)', 'jwt', 3_000, { cpuPerOp: 99, failed: '1 errors' }),
+    ]);
+    const lines = table.split('\n');
+    expect(lines[0]).toContain('server CPU / op');
+    expect(lines[2]).toContain('| 123 µs |');
+    expect(lines[3]).not.toContain('µs');
+    expect(lines[4]).not.toContain('99 µs');
+  });
+
   it('shows a failed row as FAILED with its reason, never a rate', () => {
     const table = resultsTable([row('Latchkey (SQLite)', 'cc', 4_000, { failed: '7 errors', errors: 7 })]);
     expect(table).toContain('**FAILED**');

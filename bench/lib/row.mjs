@@ -45,12 +45,22 @@ export async function runRow(meta, setup, settings, log) {
   try {
     const { measured, target, flow } = await setup(started);
     if (target) await preflight(target);
+    // The server's CPU time per operation: unlike the rate, it barely moves when other work on
+    // the machine takes turns on the cores, so it shows what a change did to the server's cost.
+    let cpuBefore;
+    const onMeasure = async () => {
+      cpuBefore = await measured.cpuTime();
+    };
     const result = flow
-      ? await measureFlow(flow, settings)
+      ? await measureFlow(flow, settings, onMeasure)
       : settings.rate
         ? await measurePaced(target, settings)
-        : await measureStatic(target, settings);
-    row = { ...row, ...result, rss: await measured.peakRss(), pid: measured.child.pid };
+        : await measureStatic(target, settings, onMeasure);
+    const cpuPerOp =
+      cpuBefore === undefined || !result.operations
+        ? undefined
+        : ((await measured.cpuTime()) - cpuBefore) / result.operations;
+    row = { ...row, ...result, cpuPerOp, rss: await measured.peakRss(), pid: measured.child.pid };
     if (result.errors > 0) row.failed = `${result.errors} errors in ${result.requests} requests`;
   } catch (error) {
     row.failed = (error?.message ?? String(error)).replace(/\s+/g, ' ').slice(0, 200);

@@ -44,7 +44,10 @@ const identities = new WeakMap<object, number>();
 let lastIdentity = 0;
 const identity = (object: object): number => {
   let id = identities.get(object);
-  if (id === undefined) identities.set(object, (id = ++lastIdentity));
+  if (id === undefined) {
+    id = ++lastIdentity;
+    identities.set(object, id);
+  }
   return id;
 };
 
