@@ -9,6 +9,13 @@ describe('digest', () => {
     expect(digest(token)).not.toBe(token);
   });
 
+  it('is exactly SHA-256 over the UTF-8 bytes: digests stored by earlier versions still match', () => {
+    // FIPS 180-2 appendix B.1, and a non-ASCII secret (UTF-8, not Latin-1 or UTF-16).
+    expect(digest('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+    expect(digest('pässwörd ✓')).toBe('91Q3XMx3UxqLH_ay5CZGoDX-al6IxmoqCEJ2hii8Ovg');
+    expect(matchesDigest('pässwörd ✓', '91Q3XMx3UxqLH_ay5CZGoDX-al6IxmoqCEJ2hii8Ovg')).toBe(true);
+  });
+
   it('matches only the right secret', () => {
     const secret = randomToken();
     expect(matchesDigest(secret, digest(secret))).toBe(true);
