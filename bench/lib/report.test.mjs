@@ -54,6 +54,8 @@ describe('ratios', () => {
       row('Latchkey (SQLite)', 'jwt', 3_000, { cpuPerOp: 99, failed: '1 errors' }),
     ]);
     const lines = table.split('\n');
+    // Every line has the header's 11 cells, so no figure lands under another's heading.
+    for (const line of lines.filter((l) => l.startsWith('|'))) expect(line.split(' | ')).toHaveLength(11);
     expect(lines[0]).toContain('server CPU / op');
     expect(lines[2]).toContain('| 123 µs |');
     expect(lines[3]).not.toContain('µs');

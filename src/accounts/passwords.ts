@@ -4,11 +4,21 @@
  */
 
 /**
- * The argon2 binding, loaded at the first password: it adds ~10 MB to the resident set, and a
+ * The argon2 binding, loaded at the first password: it adds ~15 MB to the resident set, and a
  * server that only issues and checks tokens (client credentials, introspection) never needs it.
+ * A binding that fails to load fails every password operation loudly (a logged 500), never as a
+ * wrong password; a failed load is not kept, so a transient failure is retried.
  */
 let argon2: Promise<typeof import('@node-rs/argon2')> | undefined;
-const loadArgon2 = () => (argon2 ??= import('@node-rs/argon2'));
+function loadArgon2(): Promise<typeof import('@node-rs/argon2')> {
+  if (!argon2) {
+    argon2 = import('@node-rs/argon2');
+    argon2.catch(() => {
+      argon2 = undefined;
+    });
+  }
+  return argon2;
+}
 
 const PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
@@ -26,14 +36,21 @@ export async function hashPassword(password: string): Promise<string> {
 let dummyHash: Promise<string> | undefined;
 
 function dummy(): Promise<string> {
-  if (!dummyHash) dummyHash = hashPassword('latchkey-dummy-password');
+  if (!dummyHash) {
+    dummyHash = hashPassword('latchkey-dummy-password');
+    dummyHash.catch(() => {
+      dummyHash = undefined;
+    });
+  }
   return dummyHash;
 }
 
 export async function verifyPassword(storedHash: string | null, password: string): Promise<boolean> {
+  // Outside the try: a binding that cannot load is an error for known and unknown users alike.
+  const { verify } = await loadArgon2();
   const target = storedHash ?? (await dummy());
   try {
-    const ok = await (await loadArgon2()).verify(target, password);
+    const ok = await verify(target, password);
     return storedHash !== null && ok;
   } catch {
     // A malformed stored hash is a failed login, not a crash.

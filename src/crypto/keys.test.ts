@@ -62,8 +62,29 @@ describe('signJwt', () => {
 
   it('refuses a stored key whose alg it does not sign with, rather than sign with "none" or a guess', async () => {
     const key = await generateSigningKey('ES256');
-    const odd = { ...key, kid: 'odd-kid', alg: 'HS256' as never };
-    await expect(signJwt(odd, 'JWT', {})).rejects.toThrow(/Unsupported signing algorithm HS256/);
+    for (const alg of ['HS256', 'none', 'constructor', 'toString', '__proto__']) {
+      const odd = { ...key, kid: `odd-${alg}`, alg: alg as never };
+      await expect(signJwt(odd, 'JWT', {})).rejects.toThrow(/Unsupported signing algorithm/);
+    }
+  });
+
+  it('refuses a key row whose key is not of its alg (damaged or edited), and keeps refusing', async () => {
+    const [ec, rsa, ed] = await Promise.all([
+      generateSigningKey('ES256'),
+      generateSigningKey('RS256'),
+      generateSigningKey('EdDSA'),
+    ]);
+    const mislabelled = [
+      { ...rsa, alg: 'ES256' as const },
+      { ...ec, alg: 'EdDSA' as const },
+      { ...ed, alg: 'RS256' as const },
+    ];
+    for (const key of mislabelled) {
+      await expect(signJwt(key, 'JWT', {})).rejects.toThrow(/is not an? (ES256|EdDSA|RS256) key/);
+      await expect(signJwt(key, 'JWT', {})).rejects.toThrow(/is not an? (ES256|EdDSA|RS256) key/);
+    }
+    // The genuine keys still sign after their mislabelled twins were refused.
+    for (const key of [ec, rsa, ed]) await expect(signJwt(key, 'JWT', {})).resolves.toMatch(/\./);
   });
 
   it('signs the JOSE header and claims as JSON, exactly as given', async () => {

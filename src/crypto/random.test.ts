@@ -3,10 +3,28 @@ import { randomId, randomToken } from './random.js';
 
 describe('random values from the pooled CSPRNG', () => {
   it('never repeats a value across many pool refills', () => {
-    // 20,000 × 32 bytes is ~156 refills of the 4 KiB pool: a byte served twice would repeat.
+    // 20,000 × 32 bytes is ~156 refills of the 4 KiB pool: a value served twice would repeat.
     const seen = new Set<string>();
     for (let i = 0; i < 20_000; i++) seen.add(randomToken());
     expect(seen.size).toBe(20_000);
+  });
+
+  it("never hands out overlapping bytes: no token starts with the previous one's end", () => {
+    // An off-by-one in the offset would make the last bytes of one value the first of the next.
+    let previous = Buffer.from(randomToken(), 'base64url');
+    for (let i = 0; i < 5_000; i++) {
+      const next = Buffer.from(randomToken(), 'base64url');
+      for (let overlap = 4; overlap <= 32; overlap++)
+        expect(next.subarray(0, overlap).equals(previous.subarray(32 - overlap))).toBe(false);
+      previous = next;
+    }
+  });
+
+  it('refuses sizes that are not a positive whole number of bytes', () => {
+    for (const bad of [0, -32, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => randomToken(bad)).toThrow(RangeError);
+    // and the pool is still sound afterwards
+    expect(Buffer.from(randomToken(), 'base64url')).toHaveLength(32);
   });
 
   it('serves the length asked for, including sizes that straddle a refill or exceed the pool', () => {

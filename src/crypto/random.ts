@@ -1,6 +1,5 @@
 /**
- * Randomness for tokens, codes, secrets and ids. Injected as `RandomSource` where tests need
- * predictable values; the default draws from the OS CSPRNG.
+ * Randomness for tokens, codes, secrets and ids, from the OS CSPRNG.
  *
  * Bytes are drawn from the CSPRNG 4 KiB at a time and handed out once each, in order, as Node's
  * own `crypto.randomUUID` does: on the reference machine one `randomBytes(32)` call costs ~5 µs
@@ -16,6 +15,8 @@ let offset = POOL_SIZE;
 
 /** `bytes` fresh random bytes, encoded as base64url. */
 function randomBase64url(bytes: number): string {
+  // A negative or fractional size would move the offset backwards and serve bytes again.
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new RangeError(`cannot draw ${bytes} random bytes`);
   if (bytes > POOL_SIZE) return randomFillSync(Buffer.alloc(bytes)).toString('base64url');
   if (offset + bytes > POOL_SIZE) {
     randomFillSync(pool);

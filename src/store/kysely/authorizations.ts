@@ -92,6 +92,11 @@ const TOKEN_COLUMNS = [
   'consumed_at',
   'revoked_at',
 ] as const satisfies readonly (keyof TokensTable)[];
+// Every column of TokensTable is listed: a column added to the table and not here fails to compile.
+const everyTokenColumn: [Exclude<keyof TokensTable, (typeof TOKEN_COLUMNS)[number]>] extends [never]
+  ? true
+  : never = true;
+void everyTokenColumn;
 
 const insertTokenRows = [1, 2].map((count) =>
   prepared(TOKEN_COLUMNS.length * count, (db, ...slots) =>

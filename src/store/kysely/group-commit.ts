@@ -30,7 +30,7 @@ export function separateTransactions(db: Kysely<Database>): Transact {
   return (work) => db.transaction().execute(work);
 }
 
-/** The savepoint statements, compiled once: two per unit (four when one fails), on the hottest write path. */
+/** The savepoint statements, compiled once: two per unit (three when one fails), on the hottest write path. */
 const SAVEPOINT = CompiledQuery.raw('savepoint unit');
 const RELEASE = CompiledQuery.raw('release unit');
 const ROLLBACK_TO = CompiledQuery.raw('rollback to unit');

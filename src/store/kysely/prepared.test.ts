@@ -65,10 +65,19 @@ describe('prepared queries', () => {
     expect(row?.value).toBe('v');
   });
 
-  it('refuses a query that does not bind every value it promises', () => {
+  it('refuses a query that does not bind every value it promises, even using one twice', () => {
     const broken = prepared(2, (q, name) =>
       q.selectFrom('server_secrets').select('name').where('name', '=', name),
     );
     expect(() => broken(db, 'a', 'b')).toThrow(/binds fewer than its 2 values/);
+    const twice = prepared(2, (q, name) =>
+      q.selectFrom('server_secrets').select('name').where('name', '=', name).where('value', '=', name),
+    );
+    expect(() => twice(db, 'a', 'b')).toThrow(/binds fewer than its 2 values/);
+  });
+
+  it('refuses a run with more or fewer values than slots, rather than bind NULL', () => {
+    expect(() => findNewer(db, 'a')).toThrow(/takes 2 values, was given 1/);
+    expect(() => findNewer(db, 'a', 1, 2)).toThrow(/takes 2 values, was given 3/);
   });
 });

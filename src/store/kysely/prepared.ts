@@ -6,10 +6,13 @@
  *
  * The query is written with Kysely as usual, its values replaced by slots: placeholders that the
  * compiled parameters carry where the values go. Each run copies the parameters with the slots
- * filled in and hands the compiled query to the executor, so the connection, transactions,
- * error translation (errors.ts) and result plugins work exactly as for a built query.
- * The compiled form is kept per dialect and plugin set, which are what change the SQL: a Kysely
- * instance and its transactions share both.
+ * filled in and hands the compiled query to the executor, so the connection, transactions and
+ * error translation (errors.ts) work as for a built query. Plugins do not quite: their
+ * transformQuery runs once, at compile time, on the slots — fine for the NUL-free plugin, whose
+ * work on the values is redone here, but not for a plugin that rewrites values or pairs its
+ * transformQuery with transformResult by query id. Use this only for queries on Latchkey's own
+ * instance. The compiled form is kept per adapter and plugin set, which are what change the SQL:
+ * a Kysely instance and its transactions share both.
  */
 import {
   type Compilable,
@@ -35,11 +38,7 @@ interface Template {
   nulFree: boolean;
 }
 
-/**
- * `build` receives the slots as `never`, so they fit any value position; `arity` says how many.
- * Returns a runner: `run(executor, ...values)` with the values in slot order.
- */
-/** Identity numbers for the adapter and plugin objects that make up a compiled form's key. */
+/** Identity numbers for plugin objects, to key a compiled form by its instance's plugin list. */
 const identities = new WeakMap<object, number>();
 let lastIdentity = 0;
 const identity = (object: object): number => {
@@ -51,32 +50,42 @@ const identity = (object: object): number => {
   return id;
 };
 
+/**
+ * `build` receives the slots as `never`, so they fit any value position; `arity` says how many.
+ * Returns a runner: `run(executor, ...values)` with exactly `arity` values, in slot order.
+ */
 export function prepared<R>(
   arity: number,
   build: (db: Kysely<Database>, ...slots: never[]) => Compilable<R>,
 ): (executor: Kysely<Database>, ...values: unknown[]) => Promise<QueryResult<R>> {
-  const templates = new Map<string, Template>();
+  // Per adapter (one per Kysely instance, shared by its transactions), then per plugin list: a
+  // closed instance takes its compiled forms with it.
+  const templates = new WeakMap<object, Map<string, Template>>();
   const slots = Array.from({ length: arity }, (_, i) => new Slot(i));
 
   const templateFor = (executor: Kysely<Database>): Template => {
     const { adapter, plugins } = executor.getExecutor();
-    const key = [adapter, ...plugins].map(identity).join(' ');
-    let template = templates.get(key);
+    let byPlugins = templates.get(adapter);
+    if (!byPlugins) {
+      byPlugins = new Map();
+      templates.set(adapter, byPlugins);
+    }
+    const key = plugins.map(identity).join(' ');
+    let template = byPlugins.get(key);
     if (!template) {
       const compiled = build(executor, ...(slots as never[])).compile();
-      template = {
-        compiled,
-        slotOf: compiled.parameters.map((p) => (p instanceof Slot ? p.index : -1)),
-        nulFree: adapter instanceof PostgresAdapter,
-      };
-      if (template.slotOf.filter((s) => s >= 0).length < arity)
+      const slotOf = compiled.parameters.map((p) => (p instanceof Slot ? p.index : -1));
+      if (new Set(slotOf.filter((s) => s >= 0)).size !== arity)
         throw new Error(`prepared query binds fewer than its ${arity} values: ${compiled.sql}`);
-      templates.set(key, template);
+      template = { compiled, slotOf, nulFree: adapter instanceof PostgresAdapter };
+      byPlugins.set(key, template);
     }
     return template;
   };
 
   return (executor, ...values) => {
+    if (values.length !== arity)
+      throw new Error(`prepared query takes ${arity} values, was given ${values.length}`);
     const { compiled, slotOf, nulFree } = templateFor(executor);
     const parameters = compiled.parameters.map((constant, i) => {
       const slot = slotOf[i]!;

@@ -468,6 +468,17 @@ function storeContract(engine: string, factory: StoreFactory): void {
         expect(await store.tokens.find('unknown')).toBeNull();
       });
 
+      it('stores every record of one insert, whatever their number, each unchanged', async () => {
+        const { grant } = await issued();
+        for (const count of [1, 2, 3, 5]) {
+          const records = Array.from({ length: count }, (_, i) =>
+            token(grant, { kind: i % 2 ? 'refresh' : 'access', expiresAt: T0 + i, scope: [`s${i}`] }),
+          );
+          await store.tokens.insert(records);
+          for (const record of records) expect(await store.tokens.find(record.tokenDigest)).toEqual(record);
+        }
+      });
+
       it('reports a disabled user', async () => {
         const u = user({ disabled: true });
         const c = client();
