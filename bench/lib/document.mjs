@@ -46,7 +46,7 @@ Written by \`npm run bench${settings.quick ? ' -- --quick' : ''}\` on ${started.
   by the requests (flows, for the code flow) it completed. The rate depends on what else shares
   the cores; this figure much less, so it is the one to compare across runs. For the
   protected-API rows it is the API process's (as is the RSS): Latchkey's introspection behind the
-  cache is not in it. Under `--cpu-prof` it includes the profiler's own cost.
+  cache is not in it. Under \`--cpu-prof\` it includes the profiler's own cost.
 - Peak RSS: the server process's maximum resident set over its life (getrusage), setup included;
   for the protected-API rows it is the API process's.
 - Request logging is off in every server. Latchkey runs on SQLite in WAL mode with
