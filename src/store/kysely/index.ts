@@ -63,7 +63,10 @@ export async function openStore(
   options: OpenStoreOptions = {},
 ): Promise<{ store: Store; db: Kysely<Database>; schema: SchemaStatus }> {
   const owned = typeof source === 'string';
-  const db = owned ? openDatabase(source, options) : (source as Kysely<Database>);
+  // A host's instance may carry plugins for its own tables (CamelCasePlugin renames every column
+  // and result key); Latchkey's queries name its tables' columns as they are, so they run on the
+  // same connections without the host's plugins.
+  const db = owned ? openDatabase(source, options) : (source as Kysely<Database>).withoutPlugins();
   try {
     const schema = await prepareSchema(db, { migrateOnStart: options.migrateOnStart ?? true });
     return { store: storeOn(db, owned), db, schema };
