@@ -143,6 +143,29 @@ describe('latchkey clients (administration)', () => {
     return JSON.parse(run.stdout) as { client_id: string; client_secret: string };
   }
 
+  it("takes a client_id that starts with '-' as the id, not as an option", async () => {
+    const created = await cli([
+      'clients',
+      'create',
+      '-n',
+      'Dash',
+      '--client-id=-Dash_1',
+      '-r',
+      'https://d.example/cb',
+    ]);
+    expect(created.code).toBe(0);
+    expect(JSON.parse((await cli(['clients', 'show', '-Dash_1'])).stdout)).toMatchObject({
+      client_id: '-Dash_1',
+    });
+    // A command with options of its own needs `--`, and says so when it is missing.
+    const missing = await cli(['clients', 'rotate-secret', '-Dash_1']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/goes after '--'/);
+    expect((await cli(['clients', 'rotate-secret', '--', '-Dash_1'])).code).toBe(0);
+    expect(await cli(['clients', 'delete', '-Dash_1'])).toMatchObject({ code: 0 });
+    expect(await withStore((s) => s.clients.findById('-Dash_1'))).toBeNull();
+  });
+
   it('shows a client without its secret and updates it, keeping the secret', async () => {
     const { client_secret: secret } = await createWeb();
     const shown = JSON.parse((await cli(['clients', 'show', 'web'])).stdout);

@@ -182,6 +182,8 @@ export function clientCommands(program: Command, io: CliIo): void {
     .command('show')
     .description("print a client's registration as JSON (never its secret)")
     .argument('<client_id>', 'the client_id')
+    // Generated ids are base64url and may start with '-': taken as the argument, not an option.
+    .allowUnknownOption()
     .action(async (clientId: string) => print(await withDeps((deps) => getClient(deps, clientId))));
 
   withMetadataOptions(
@@ -209,6 +211,7 @@ export function clientCommands(program: Command, io: CliIo): void {
     .command('delete')
     .description('delete a client with every grant, token and consent it has')
     .argument('<client_id>', 'the client_id')
+    .allowUnknownOption()
     .action(async (clientId: string) => {
       await withDeps((deps) => deleteClient(deps, clientId, CLI_ACTOR));
       io.out(`Deleted client ${clientId} and everything issued to it.`);

@@ -86,6 +86,8 @@ export function keysCommands(program: Command, io: CliIo): void {
       'take a key out of use and out of the JWKS now (a compromised key); its tokens stop verifying',
     )
     .argument('<kid>', 'the key id, as `keys list` shows it')
+    // A kid is base64url and starts with '-' one time in 64: taken as the argument, not an option.
+    .allowUnknownOption()
     .action(async (kid: string) => {
       const config = configFrom(io, program.opts().config);
       const result = await withDeps(config, (deps) => retireKey(deps, kid, CLI_ACTOR));

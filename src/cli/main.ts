@@ -62,7 +62,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommanderError) {
+      // Ids are base64url and may start with '-'; where a command has options of its own, such an
+      // id must follow `--`, and commander's "unknown option" alone would not say so.
+      if (error.code === 'commander.unknownOption' && /'-[^-]/.test(error.message))
+        io.err(
+          "(an id that starts with '-' goes after '--', e.g. latchkey clients update -- -AbC… --name X)",
+        );
+      return error.exitCode === 0 ? 0 : 2;
+    }
     if (error instanceof ConfigError) io.err(error.message);
     else if (error instanceof OAuthError) io.err(`error: ${error.description ?? error.code}`);
     else io.err(`error: ${(error as Error).message ?? String(error)}`);
