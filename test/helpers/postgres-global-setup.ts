@@ -8,8 +8,8 @@ import type { TestProject } from 'vitest/node';
 import { TEST_SCHEMA_PREFIX } from './database.js';
 
 // A run takes ~15 minutes; one started over an hour ago died (killed, crashed) and left its
-// schemas. Swept early because hundreds of leftover schemas bloat the catalogs the migrator reads,
-// and a failing CI run was seen doing so with ~200 of them about.
+// schemas. Swept early: leftovers bloat the catalogs every migration reads (a CI run that failed
+// with "schema … does not exist" raised in a parallel worker had ~200 of them about).
 const STALE_MS = 3600_000;
 
 async function dropSchemas(
